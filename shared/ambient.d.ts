@@ -1,3 +1,4 @@
+/* eslint-disable no-var -- ambient globals are declared with var, as lib.dom.d.ts does */
 /**
  * The few globals that both Node and browsers provide, declared for the `shared`
  * project alone, so that shared code cannot reach for anything Node-only or

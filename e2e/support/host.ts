@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export interface RunningHost {
+  url: string;
+  origin: string;
+  dataDir: string;
+  /** Everything the host wrote to stderr (its log), for tests that inspect it. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the built Node host (`out/host/host.js`) exactly as a person would, and takes
+ * the URL from its first line of output.
+ */
+export async function startHost(options: { dataDir?: string; port?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunningHost> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'petrel-data-')));
+  const child = spawn(
+    process.execPath,
+    ['out/host/host.js', '--no-open', '--port', String(options.port ?? 0), '--data-dir', dataDir],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
+  );
+  let log = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    log += d.toString();
+  });
+  const url = await firstLine(child, () => log);
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+  return { url, origin: new URL(url).origin, dataDir, log: () => log, stop };
+}
+
+function firstLine(child: ChildProcess, log: () => string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => reject(new Error(`host did not start in 20 s:\n${log()}`)), 20_000);
+    rl.once('line', (line) => {
+      clearTimeout(timer);
+      resolve(line.trim());
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`host exited with ${code}:\n${log()}`));
+    });
+  });
+}

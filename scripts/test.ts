@@ -1,0 +1,71 @@
+/**
+ * `npm test`: the whole suite, as CI runs it.
+ *   1. type-check (shared, node and web projects)   2. lint (with the boundary rules)
+ *   3. unit tests                                   4. build
+ *   5. integration tests against real Dovecot and Postfix
+ *   6. Playwright E2E in Debian's Chromium through the Node host
+ * The mail servers are started once for 5 and 6 and always stopped.
+ * Every step runs even if an earlier one failed (except those that need the build),
+ * so one run shows every problem; the exit code is non-zero if any failed.
+ */
+import { spawn } from 'node:child_process';
+import { ensureDebianPackages } from './system-deps';
+import { startMailServers, writeMailServersEnv } from '../e2e/mailserver/mailserver';
+
+interface Step {
+  name: string;
+  cmd: string[];
+  needs?: string;
+}
+
+function run(cmd: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve) => {
+    const [bin, ...args] = cmd;
+    const child = spawn(bin!, args, { stdio: 'inherit', env });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('error', () => resolve(127));
+  });
+}
+
+async function main(): Promise<number> {
+  const results: { name: string; ok: boolean; skipped?: boolean; seconds: number }[] = [];
+  const step = async (s: Step, env?: NodeJS.ProcessEnv) => {
+    if (s.needs && !results.find((r) => r.name === s.needs)?.ok) {
+      results.push({ name: s.name, ok: false, skipped: true, seconds: 0 });
+      return;
+    }
+    process.stdout.write(`\n=== ${s.name}: ${s.cmd.join(' ')}\n`);
+    const t = Date.now();
+    const code = await run(s.cmd, env);
+    results.push({ name: s.name, ok: code === 0, seconds: (Date.now() - t) / 1000 });
+  };
+
+  await step({ name: 'typecheck', cmd: ['npm', 'run', '--silent', 'typecheck'] });
+  await step({ name: 'lint', cmd: ['npx', 'eslint', '.'] });
+  await step({ name: 'unit', cmd: ['npx', 'vitest', 'run', '--project', 'unit'] });
+  await step({ name: 'build', cmd: ['npm', 'run', '--silent', 'build'] });
+
+  ensureDebianPackages([{ file: process.env.PETREL_CHROMIUM ?? '/usr/bin/chromium', pkg: 'chromium' }], 'the E2E tests');
+  const servers = await startMailServers();
+  try {
+    const env = { ...process.env, ...writeMailServersEnv(servers) };
+    await step({ name: 'integration', cmd: ['npx', 'vitest', 'run', '--project', 'integration'] }, env);
+    await step({ name: 'e2e', cmd: ['npx', 'playwright', 'test'], needs: 'build' }, env);
+  } finally {
+    await servers.stop();
+  }
+
+  process.stdout.write('\n=== Summary\n');
+  for (const r of results) {
+    process.stdout.write(`${r.skipped ? 'SKIP' : r.ok ? 'PASS' : 'FAIL'}  ${r.name.padEnd(12)} ${r.seconds.toFixed(1)} s\n`);
+  }
+  return results.every((r) => r.ok) ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`npm test could not run: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);
