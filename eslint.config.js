@@ -33,6 +33,11 @@ export default tseslint.config(
     },
   },
   {
+    // Playwright fixtures take their dependencies by destructuring, `{}` when there are none.
+    files: ['e2e/**/*.ts'],
+    rules: { 'no-empty-pattern': 'off' },
+  },
+  {
     files: ['shared/**/*.ts'],
     ignores: ['shared/**/*.test.ts', 'shared/**/testing/**'],
     rules: {

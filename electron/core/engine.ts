@@ -1,13 +1,23 @@
 import { contract, type PetrelContract, type TransportKind } from '../../shared/contract';
 import { RpcServer } from '../../shared/ipc/rpc-server';
-import { PROTOCOL_VERSION } from '../../shared/ipc/protocol';
+import { AccountService } from './accounts/service';
+import { AccountStore } from './accounts/store';
+import { verifyAccount } from './accounts/verify';
+import { discover, type DiscoveryOptions } from './accounts/discovery';
 import { createLogger, type Logger } from './log';
+import { FileSecretStore, type SecretStore } from './secrets/secret-store';
+import { registerAccountServices } from './services/accounts';
+import { registerAppServices } from './services/app';
 
 export interface EngineOptions {
   /** Where settings and (in the Node host) the secrets file live. */
   dataDir: string;
   version: string;
   logger?: Logger;
+  /** Electron passes a safeStorage-backed store; the host a 0600 file (the default). */
+  secrets?: SecretStore;
+  /** Overrides for discovery (tests point autoconfig and DNS at loopback servers). */
+  discovery?: DiscoveryOptions;
 }
 
 /**
@@ -17,9 +27,18 @@ export interface EngineOptions {
 export class Engine {
   readonly startedAt = Date.now();
   readonly log: Logger;
+  readonly accounts: AccountService;
 
   constructor(readonly options: EngineOptions) {
     this.log = options.logger ?? createLogger('engine');
+    const secrets = options.secrets ?? new FileSecretStore(options.dataDir, undefined, this.log.child('secrets'));
+    this.accounts = new AccountService({
+      store: new AccountStore(options.dataDir),
+      secrets,
+      log: this.log.child('accounts'),
+      discover: (email) => discover(email, { ...options.discovery, log: (m) => this.log.info(m) }),
+      verify: (draft, s) => verifyAccount(draft, s),
+    });
   }
 
   async close(): Promise<void> {
@@ -36,24 +55,7 @@ export function createRpcServer(engine: Engine, transport: TransportKind): RpcSe
     name: `petrel-engine/${engine.options.version}`,
     onInternalError: (error, where) => engine.log.error(`internal error in ${where}`, error),
   });
-  server
-    .handle({
-      'app.info': () => ({
-        name: 'Petrel',
-        version: engine.options.version,
-        protocolVersion: PROTOCOL_VERSION,
-        transport,
-        platform: process.platform,
-        startedAt: engine.startedAt,
-      }),
-      'app.ping': ({ text }) => ({ text, receivedAt: Date.now() }),
-    })
-    .provide({
-      'app.heartbeat': ({ intervalMs }, emit) => {
-        let seq = 0;
-        const timer = setInterval(() => emit({ seq: seq++, at: Date.now() }), intervalMs);
-        return () => clearInterval(timer);
-      },
-    });
+  registerAppServices(server, engine, transport);
+  registerAccountServices(server, engine.accounts);
   return server;
 }

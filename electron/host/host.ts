@@ -13,6 +13,7 @@ import { Engine, createRpcServer } from '../core/engine';
 import { PETREL_VERSION } from '../core/version';
 import { USAGE, isLoopback, parseHostArgs } from './args';
 import { defaultDataDir } from './paths';
+import { discoveryOverridesFromEnv } from './discovery-overrides';
 import { startHostServer } from './server';
 
 async function main(): Promise<number> {
@@ -35,7 +36,12 @@ async function main(): Promise<number> {
   }
   const dataDir = args.dataDir ?? defaultDataDir();
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const engine = new Engine({ dataDir, version: PETREL_VERSION, logger: log.child('engine') });
+  const engine = new Engine({
+    dataDir,
+    version: PETREL_VERSION,
+    logger: log.child('engine'),
+    discovery: discoveryOverridesFromEnv(),
+  });
   const rpc = createRpcServer(engine, 'websocket');
   const token = sessionToken(process.env.PETREL_TOKEN);
   let server;

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRpcServer, Engine } from '../core/engine';
 import { createLogger } from '../core/log';
+import { FileSecretStore } from '../core/secrets/secret-store';
+import { safeStorageCodec } from './safe-storage-codec';
 import { serveElectronIpc } from '../transports/electron-ipc-main';
 import { APP_ORIGIN, APP_START_URL, parseDevRendererUrl } from './app-protocol';
 import { CONTENT_SECURITY_POLICY, contentSecurityPolicy } from './csp';
@@ -59,7 +61,12 @@ async function start(): Promise<void> {
   await app.whenReady();
   if (process.platform === 'win32') app.setAppUserModelId('org.petrel.mail');
 
-  const engine = new Engine({ dataDir: app.getPath('userData'), version: app.getVersion() });
+  const dataDir = app.getPath('userData');
+  const engine = new Engine({
+    dataDir,
+    version: app.getVersion(),
+    secrets: new FileSecretStore(dataDir, safeStorageCodec(), log.child('secrets')),
+  });
   const server = createRpcServer(engine, 'electron');
   const ipc = serveElectronIpc({
     allowedOrigins: [appOrigin],

@@ -1,15 +1,19 @@
 import type { Contract } from './define';
+import { accountEvents, accountMethods } from './accounts';
 import { appEvents, appMethods } from './app';
+import { syncEvents, syncMethods } from './sync';
 
 /**
  * The whole IPC contract between the engine (Electron main or the Node host) and the
  * renderer. Written once; both transports and both sides derive from it.
  */
 export const contract = {
-  methods: { ...appMethods },
-  events: { ...appEvents },
+  methods: { ...appMethods, ...accountMethods, ...syncMethods },
+  events: { ...appEvents, ...accountEvents, ...syncEvents },
 } as const satisfies Contract;
 
 export type PetrelContract = typeof contract;
 export * from './define';
 export * from './app';
+export * from './accounts';
+export * from './sync';

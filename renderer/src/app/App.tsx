@@ -1,3 +1,4 @@
+import { AccountList } from '../features/accounts/AccountList';
 import { ConnectionBanner, ConnectionStatus } from '../features/status/ConnectionStatus';
 import { Welcome } from '../features/welcome/Welcome';
 
@@ -11,6 +12,7 @@ export function App() {
           </svg>
           <span>Petrel</span>
         </div>
+        <AccountList />
         <div className="sidebar-fill" />
         <ConnectionStatus />
       </aside>
