@@ -29,7 +29,7 @@ export function inspectCertificate(
 ): Promise<CertificateFacts> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error('timed out reading the certificate')), timeoutMs);
-    let plain: Socket | undefined;
+    const plain: Socket | undefined = security === 'tls' ? undefined : netConnect({ host, port });
     const fail = (e: Error) => {
       clearTimeout(timer);
       plain?.destroy();
@@ -58,8 +58,7 @@ export function inspectCertificate(
         });
       });
     };
-    if (security === 'tls') return handshake();
-    plain = netConnect({ host, port });
+    if (!plain) return handshake();
     plain.once('error', fail);
     startTlsPreamble(plain, protocol).then(() => handshake(plain), fail);
   });
