@@ -1,11 +1,17 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
+import { SyncProvider } from './app/sync-context';
+import { petrelDb, startSync } from './db';
+import { DbProvider } from './db/db-context';
 import { createEngineConnection } from './ipc/connect';
 import { EngineProvider } from './ipc/engine-context';
 import './styles.css';
 
 const engine = createEngineConnection();
+const db = petrelDb();
+// The store follows the engine from the first moment: deltas in, cursors out on every reconnect.
+const sync = startSync(db, engine);
 // Reconnect at once when the network comes back rather than waiting out the backoff.
 window.addEventListener('online', () => engine.retryNow());
 
@@ -14,7 +20,11 @@ if (!root) throw new Error('missing #root');
 createRoot(root).render(
   <StrictMode>
     <EngineProvider value={engine}>
-      <App />
+      <DbProvider value={db}>
+        <SyncProvider value={sync}>
+          <App />
+        </SyncProvider>
+      </DbProvider>
     </EngineProvider>
   </StrictMode>,
 );

@@ -1,10 +1,36 @@
+import { useEffect, useState } from 'react';
+import type { Account } from '../../../shared/contract';
+import { allFolders } from '../db';
+import { useDb } from '../db/db-context';
 import { AccountList } from '../features/accounts/AccountList';
+import { FolderTree, type FolderSelection } from '../features/folders/FolderTree';
+import { MessageList } from '../features/messages/MessageList';
 import { ConnectionBanner, ConnectionStatus } from '../features/status/ConnectionStatus';
 import { Welcome } from '../features/welcome/Welcome';
+import { useEngineEvent } from '../ipc/use-engine-event';
+import { useSync } from './sync-context';
 
 export function App() {
+  const db = useDb();
+  const sync = useSync();
+  const accounts = useEngineEvent('accounts.changed', {})?.accounts;
+  const [selected, setSelected] = useState<FolderSelection | null>(null);
+
+  // An account removed (here or while this window was closed) takes its cached mail with it.
+  useEffect(() => {
+    if (!accounts) return;
+    const live = new Set(accounts.map((a) => a.id));
+    void allFolders(db).then((folders) => {
+      for (const id of new Set(folders.map((f) => f.accountId))) if (!live.has(id)) void sync.removeAccount(id);
+    });
+    if (selected && !live.has(selected.accountId)) setSelected(null);
+  }, [accounts, db, sync, selected]);
+
+  const current = selected ?? defaultSelection(accounts);
+  const account = accounts?.find((a) => a.id === current?.accountId);
+
   return (
-    <div className="app">
+    <div className={`app${current ? ' app-mail' : ''}`}>
       <aside className="sidebar" aria-label="Mailboxes">
         <div className="brand">
           <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
@@ -12,14 +38,35 @@ export function App() {
           </svg>
           <span>Petrel</span>
         </div>
-        <AccountList />
+        <AccountList
+          renderFolders={(a) => <FolderTree accountId={a.id} selected={current} onSelect={setSelected} />}
+        />
         <div className="sidebar-fill" />
         <ConnectionStatus />
       </aside>
       <main className="main">
         <ConnectionBanner />
-        <Welcome />
+        {current && account ? (
+          <div className="panes">
+            <MessageList
+              key={`${current.accountId}/${current.path}`}
+              accountId={current.accountId}
+              path={current.path}
+              title={`${current.path === 'INBOX' ? 'Inbox' : current.path} — ${account.label}`}
+            />
+            <section className="reader reader-empty" aria-label="Reader">
+              <p className="muted">Select a message to read it.</p>
+            </section>
+          </div>
+        ) : (
+          <Welcome />
+        )}
       </main>
     </div>
   );
+}
+
+function defaultSelection(accounts: readonly Account[] | undefined): FolderSelection | null {
+  const first = accounts?.[0];
+  return first ? { accountId: first.id, path: 'INBOX' } : null;
 }

@@ -1,0 +1,543 @@
+import type { Table } from 'dexie';
+import type { Folder, MessageHeader, SyncBatch, SyncDelta } from '../../../shared/contract';
+import {
+  accountRange,
+  folderRange,
+  isInboxPath,
+  type Bit,
+  type FolderRecord,
+  type MessageKey,
+  type MessageRecord,
+  type PetrelDb,
+} from './schema';
+import { parseUidSet } from './uidset';
+
+/**
+ * Applies the engine's sync deltas to IndexedDB: one read-write transaction per batch, bulk
+ * reads and writes per delta, never a transaction per message.
+ *
+ * Rules:
+ * - Idempotent: re-applying any delta, or replaying from an older cursor, gives the same
+ *   database (writes that would change nothing are skipped, counts move only on real change).
+ * - UIDVALIDITY: a folder records the uidValidity of the first delta that names one; a
+ *   `reset` drops the folder's messages, bodies and cursor and records the new one; any other
+ *   delta with a different uidValidity is stale (from before a reset) and dropped.
+ * - A delta for a folder not in the folder table creates a placeholder row (`listed: false`)
+ *   so every cached message has a folder row; the next `folders` delta keeps it or deletes it
+ *   with its messages.
+ * - A `folders` delta with no folders at all is refused: IMAP always has an INBOX, so an empty
+ *   list is an engine or server glitch, and obeying it would wipe the whole account.
+ * - Messages (upsert) and flag changes carrying a modseq lower than the cached one are older
+ *   than what is cached and skipped.
+ *
+ * Counts. A folder has exact counts of its cached messages (`cachedTotal`, `cachedUnread`)
+ * and the counts the UI shows (`total`, `unread`). `folders`/`folderStatus` deltas overwrite
+ * the shown counts (the server is authoritative at that moment). Between them, each change of
+ * the cache moves the shown count unless it explains a difference the last server count
+ * already announced: a message entering the cache (or turning unread) raises the shown count
+ * only if the shown count is not above the cached one (otherwise the server already counted
+ * it: a first sync fills in 40k messages under a folder that already shows 40k), and a message
+ * leaving the cache (or turning read) lowers it only if it is not below the cached one. With
+ * no server counts in play the shown counts equal the cached counts exactly; with them, they
+ * converge to the server's once the cache has caught up, and are never double counted.
+ * A `reset` removes the cached messages' share of the shown counts the same way.
+ */
+
+type DeltaOf<K extends SyncDelta['kind']> = Extract<SyncDelta, { kind: K }>;
+export type ProgressDelta = DeltaOf<'progress'>;
+
+export interface ApplyOptions {
+  /** False drops `cursor` deltas (the batch stream has a gap: a cursor could cover lost data). */
+  storeCursors?: boolean;
+  /** Deltas of these accounts are dropped (accounts being removed). */
+  skipAccounts?: ReadonlySet<string>;
+}
+
+export interface ApplyResult {
+  /** Deltas written (or found already applied). */
+  applied: number;
+  /** Deltas dropped: stale uidValidity, malformed, refused, skipped account or cursor. */
+  dropped: number;
+  /** Progress deltas, in order: they are kept in memory by the caller, never stored. */
+  progress: ProgressDelta[];
+}
+
+export async function applyBatch(
+  db: PetrelDb,
+  batch: SyncBatch | readonly SyncDelta[],
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const deltas: readonly SyncDelta[] = isDeltaList(batch) ? batch : batch.deltas;
+  const result: ApplyResult = { applied: 0, dropped: 0, progress: [] };
+  const todo: Exclude<SyncDelta, ProgressDelta>[] = [];
+  for (const d of deltas) {
+    if (d.kind === 'progress') result.progress.push(d);
+    else if (options.skipAccounts?.has(accountOf(d))) result.dropped++;
+    else if (d.kind === 'cursor' && options.storeCursors === false) result.dropped++;
+    else todo.push(d);
+  }
+  if (todo.length === 0) return result;
+
+  await db.transaction('rw', tablesFor(db, todo), async () => {
+    for (const d of todo) {
+      if (await applyDelta(db, d)) result.applied++;
+      else result.dropped++;
+    }
+  });
+  return result;
+}
+
+function isDeltaList(batch: SyncBatch | readonly SyncDelta[]): batch is readonly SyncDelta[] {
+  return Array.isArray(batch);
+}
+
+function accountOf(d: SyncDelta): string {
+  return d.kind === 'cursor' ? d.cursor.accountId : d.accountId;
+}
+
+function tablesFor(db: PetrelDb, deltas: readonly SyncDelta[]): Table[] {
+  let messages = false;
+  let bodies = false;
+  let cursors = false;
+  for (const d of deltas) {
+    switch (d.kind) {
+      case 'upsert':
+      case 'flags':
+        messages = true;
+        break;
+      case 'expunge':
+      case 'uidset':
+        messages = bodies = true;
+        break;
+      case 'reset':
+      case 'folders':
+        messages = bodies = cursors = true;
+        break;
+      case 'cursor':
+        cursors = true;
+        break;
+      default:
+        break;
+    }
+  }
+  const tables: Table[] = [db.folders];
+  if (messages) tables.push(db.messages);
+  if (bodies) tables.push(db.bodies);
+  if (cursors) tables.push(db.cursors);
+  return tables;
+}
+
+/** Applies one delta inside the batch's transaction; false when it was dropped. */
+function applyDelta(db: PetrelDb, d: Exclude<SyncDelta, ProgressDelta>): Promise<boolean> {
+  switch (d.kind) {
+    case 'folders':
+      return applyFolders(db, d);
+    case 'folderStatus':
+      return applyFolderStatus(db, d);
+    case 'reset':
+      return applyReset(db, d);
+    case 'upsert':
+      return applyUpsert(db, d);
+    case 'flags':
+      return applyFlags(db, d);
+    case 'expunge':
+      return applyExpunge(db, d);
+    case 'uidset':
+      return applyUidSet(db, d);
+    case 'cursor':
+      return applyCursor(db, d);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Folders
+
+function placeholder(accountId: string, path: string): FolderRecord {
+  return {
+    accountId,
+    path,
+    name: path,
+    delimiter: null,
+    parentPath: null,
+    specialUse: isInboxPath(path) ? 'inbox' : null,
+    subscribed: true,
+    selectable: true,
+    total: 0,
+    unread: 0,
+    cachedTotal: 0,
+    cachedUnread: 0,
+    uidValidity: null,
+    listed: false,
+  };
+}
+
+interface Gated {
+  /** The stored row (absent for a folder seen first now). */
+  old: FolderRecord | undefined;
+  /** A copy to change and store: the placeholder for a new folder, the uidValidity recorded. */
+  row: FolderRecord;
+}
+
+/**
+ * The folder of a delta naming `uidValidity`, recording it on first sight; null when the
+ * delta is stale (the folder has since been reset to another uidValidity).
+ */
+async function gate(db: PetrelDb, accountId: string, path: string, uidValidity: string): Promise<Gated | null> {
+  const old = await db.folders.get([accountId, path]);
+  const row = { ...(old ?? placeholder(accountId, path)) };
+  if (row.uidValidity === null) row.uidValidity = uidValidity;
+  else if (row.uidValidity !== uidValidity) return null;
+  return { old, row };
+}
+
+async function putFolderIfChanged(db: PetrelDb, before: FolderRecord | undefined, after: FolderRecord): Promise<void> {
+  if (before && sameJson(before, after)) return;
+  await db.folders.put(after);
+}
+
+async function deleteFolderData(db: PetrelDb, accountId: string, path: string): Promise<void> {
+  const [lo, hi] = folderRange(accountId, path);
+  await db.messages.where(':id').between(lo, hi, true, true).delete();
+  await db.bodies.where(':id').between(lo, hi, true, true).delete();
+  await db.cursors.delete([accountId, path]);
+}
+
+async function applyFolders(db: PetrelDb, d: DeltaOf<'folders'>): Promise<boolean> {
+  const incoming = new Map<string, Folder>();
+  for (const f of d.folders) if (f.accountId === d.accountId) incoming.set(f.path, f);
+  if (incoming.size === 0) return false;
+
+  const [lo, hi] = accountRange(d.accountId);
+  const existing = await db.folders.where(':id').between(lo, hi, true, true).toArray();
+  const byPath = new Map(existing.map((row) => [row.path, row]));
+
+  for (const row of existing) {
+    if (incoming.has(row.path)) continue;
+    await deleteFolderData(db, row.accountId, row.path);
+    await db.folders.delete([row.accountId, row.path]);
+  }
+  const puts: FolderRecord[] = [];
+  for (const f of incoming.values()) {
+    const old = byPath.get(f.path);
+    const row: FolderRecord = {
+      accountId: f.accountId,
+      path: f.path,
+      name: f.name,
+      delimiter: f.delimiter,
+      parentPath: f.parentPath,
+      specialUse: f.specialUse,
+      subscribed: f.subscribed,
+      selectable: f.selectable,
+      total: count(f.total),
+      unread: count(f.unread),
+      cachedTotal: old?.cachedTotal ?? 0,
+      cachedUnread: old?.cachedUnread ?? 0,
+      uidValidity: old?.uidValidity ?? null,
+      listed: true,
+    };
+    if (!old || !sameJson(old, row)) puts.push(row);
+  }
+  if (puts.length > 0) await db.folders.bulkPut(puts);
+  return true;
+}
+
+async function applyFolderStatus(db: PetrelDb, d: DeltaOf<'folderStatus'>): Promise<boolean> {
+  const old = await db.folders.get([d.accountId, d.path]);
+  const row = { ...(old ?? placeholder(d.accountId, d.path)), total: count(d.total), unread: count(d.unread) };
+  await putFolderIfChanged(db, old, row);
+  return true;
+}
+
+async function applyReset(db: PetrelDb, d: DeltaOf<'reset'>): Promise<boolean> {
+  const old = await db.folders.get([d.accountId, d.path]);
+  const row = { ...(old ?? placeholder(d.accountId, d.path)), uidValidity: d.uidValidity };
+  await deleteFolderData(db, d.accountId, d.path);
+  new Counts(row).removeMany(row.cachedTotal, row.cachedUnread).into(row);
+  await putFolderIfChanged(db, old, row);
+  return true;
+}
+
+async function applyCursor(db: PetrelDb, d: DeltaOf<'cursor'>): Promise<boolean> {
+  const c = d.cursor;
+  const folder = await gate(db, c.accountId, c.path, c.uidValidity);
+  if (!folder) return false;
+  await putFolderIfChanged(db, folder.old, folder.row);
+  await db.cursors.put({
+    accountId: c.accountId,
+    path: c.path,
+    uidValidity: c.uidValidity,
+    highestModseq: c.highestModseq,
+    uidNext: c.uidNext,
+  });
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+async function applyUpsert(db: PetrelDb, d: DeltaOf<'upsert'>): Promise<boolean> {
+  const folder = await gate(db, d.accountId, d.path, d.uidValidity);
+  if (!folder) return false;
+
+  const byUid = new Map<number, MessageHeader>();
+  for (const m of d.messages) {
+    // The delta names the folder: a message claiming another one is malformed.
+    if (m.accountId === d.accountId && m.path === d.path && m.uidValidity === d.uidValidity && isUid(m.uid)) {
+      byUid.set(m.uid, m);
+    }
+  }
+  const cached = await cachedMessages(db, d.accountId, d.path, [...byUid.keys()]);
+  const counts = new Counts(folder.row);
+  const puts: MessageRecord[] = [];
+  for (const [uid, header] of byUid) {
+    const prev = cached.get(uid);
+    const next = toRecord(header);
+    if (prev) {
+      if (isOlder(next.modseq, prev.modseq) || sameJson(prev, next)) continue;
+      counts.seenChanged(prev.seen, next.seen);
+    } else {
+      counts.add(next.seen);
+    }
+    puts.push(next);
+  }
+  if (puts.length > 0) await db.messages.bulkPut(puts);
+  await putFolderIfChanged(db, folder.old, counts.into(folder.row));
+  return true;
+}
+
+async function applyFlags(db: PetrelDb, d: DeltaOf<'flags'>): Promise<boolean> {
+  const folder = await gate(db, d.accountId, d.path, d.uidValidity);
+  if (!folder) return false;
+
+  const byUid = new Map<number, DeltaOf<'flags'>['changes'][number]>();
+  for (const c of d.changes) if (isUid(c.uid)) byUid.set(c.uid, c);
+  const cached = await cachedMessages(db, d.accountId, d.path, [...byUid.keys()]);
+  const counts = new Counts(folder.row);
+  const puts: MessageRecord[] = [];
+  for (const [uid, change] of byUid) {
+    const prev = cached.get(uid);
+    // Flags of a message not cached: its header (with flags) comes in an upsert.
+    if (!prev || isOlder(change.modseq, prev.modseq)) continue;
+    const modseq = change.modseq ?? prev.modseq;
+    if (modseq === prev.modseq && sameList(prev.flags, change.flags)) continue;
+    const next: MessageRecord = { ...prev, modseq, flags: [...change.flags], ...flagBits(change.flags) };
+    counts.seenChanged(prev.seen, next.seen);
+    puts.push(next);
+  }
+  if (puts.length > 0) await db.messages.bulkPut(puts);
+  await putFolderIfChanged(db, folder.old, counts.into(folder.row));
+  return true;
+}
+
+async function applyExpunge(db: PetrelDb, d: DeltaOf<'expunge'>): Promise<boolean> {
+  const folder = await gate(db, d.accountId, d.path, d.uidValidity);
+  if (!folder) return false;
+  const cached = await cachedMessages(db, d.accountId, d.path, [...new Set(d.uids.filter(isUid))]);
+  await removeCached(db, folder.row, cached.values());
+  await putFolderIfChanged(db, folder.old, folder.row);
+  return true;
+}
+
+async function applyUidSet(db: PetrelDb, d: DeltaOf<'uidset'>): Promise<boolean> {
+  const set = parseUidSet(d.uids);
+  // A malformed set must not delete anything.
+  if (!set || !Number.isFinite(d.uidNext)) return false;
+  const folder = await gate(db, d.accountId, d.path, d.uidValidity);
+  if (!folder) return false;
+  if (d.uidNext > 1) {
+    const [lo] = folderRange(d.accountId, d.path);
+    const keys = await db.messages
+      .where(':id')
+      .between(lo, [d.accountId, d.path, d.uidNext], true, false)
+      .primaryKeys();
+    const gone = keys.filter((k) => !set.has(k[2]));
+    if (gone.length > 0) {
+      const records = await db.messages.bulkGet(gone);
+      await removeCached(db, folder.row, records.filter((m): m is MessageRecord => m !== undefined));
+    }
+  }
+  await putFolderIfChanged(db, folder.old, folder.row);
+  return true;
+}
+
+/** Deletes cached messages (and their bodies) of `row`'s folder, updating its counts in place. */
+async function removeCached(db: PetrelDb, row: FolderRecord, messages: Iterable<MessageRecord>): Promise<void> {
+  const counts = new Counts(row);
+  const keys: MessageKey[] = [];
+  for (const m of messages) {
+    counts.remove(m.seen);
+    keys.push([m.accountId, m.path, m.uid]);
+  }
+  if (keys.length === 0) return;
+  await db.messages.bulkDelete(keys);
+  await db.bodies.bulkDelete(keys);
+  counts.into(row);
+}
+
+/**
+ * The cached messages among `uids`, by uid. Reads only what may exist: UIDs outside the range
+ * of the folder's cached UIDs are new (the common case of new mail, and of a first sync).
+ */
+async function cachedMessages(
+  db: PetrelDb,
+  accountId: string,
+  path: string,
+  uids: readonly number[],
+): Promise<Map<number, MessageRecord>> {
+  const found = new Map<number, MessageRecord>();
+  if (uids.length === 0) return found;
+  const [lo, hi] = folderRange(accountId, path);
+  const range = db.messages.where(':id').between(lo, hi, true, true);
+  const [first] = await range.clone().limit(1).primaryKeys();
+  if (!first) return found;
+  const [last] = await range.clone().reverse().limit(1).primaryKeys();
+  const min = first[2];
+  const max = last ? last[2] : min;
+  const maybe = uids.filter((uid) => uid >= min && uid <= max);
+  if (maybe.length === 0) return found;
+  const records = await db.messages.bulkGet(maybe.map((uid): MessageKey => [accountId, path, uid]));
+  for (const m of records) if (m) found.set(m.uid, m);
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
+function flagBits(flags: readonly string[]): { seen: Bit; flagged: Bit } {
+  let seen: Bit = 0;
+  let flagged: Bit = 0;
+  for (const f of flags) {
+    // System flags are case-insensitive (RFC 3501).
+    const lower = f.toLowerCase();
+    if (lower === '\\seen') seen = 1;
+    else if (lower === '\\flagged') flagged = 1;
+  }
+  return { seen, flagged };
+}
+
+/** A finite time (ms): the date index skips records whose key is NaN. */
+function time(value: number, fallback: number): number {
+  if (Number.isFinite(value)) return value;
+  return Number.isFinite(fallback) ? fallback : 0;
+}
+
+/** A UID that is a valid key part (a NaN would make IndexedDB refuse the whole batch). */
+function isUid(uid: number): boolean {
+  return Number.isInteger(uid) && uid >= 1 && uid <= 4_294_967_295;
+}
+
+function count(value: number): number {
+  return Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+}
+
+export function toRecord(h: MessageHeader): MessageRecord {
+  const internalDate = time(h.internalDate, 0);
+  const date = time(h.date, internalDate);
+  const record: MessageRecord = {
+    accountId: h.accountId,
+    path: h.path,
+    uid: h.uid,
+    uidValidity: h.uidValidity,
+    modseq: h.modseq,
+    messageId: h.messageId,
+    inReplyTo: h.inReplyTo,
+    references: h.references,
+    subject: h.subject,
+    from: h.from,
+    to: h.to,
+    cc: h.cc,
+    replyTo: h.replyTo,
+    date,
+    internalDate,
+    size: count(h.size),
+    flags: h.flags,
+    hasAttachments: h.hasAttachments,
+    preview: h.preview,
+    ...flagBits(h.flags),
+  };
+  if (isInboxPath(h.path)) record.inboxDate = date;
+  return record;
+}
+
+/** Whether decimal 64-bit `a` is below `b` (false when either is unknown). */
+function isOlder(a: string | null, b: string | null): boolean {
+  if (a === null || b === null) return false;
+  const x = a.replace(/^0+(?=\d)/, '');
+  const y = b.replace(/^0+(?=\d)/, '');
+  return x.length !== y.length ? x.length < y.length : x < y;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** Records built by the same code keep their key order, so their JSON is comparable. */
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counts (see the header comment)
+
+class Counts {
+  total: number;
+  unread: number;
+  cachedTotal: number;
+  cachedUnread: number;
+
+  constructor(row: FolderRecord) {
+    this.total = row.total;
+    this.unread = row.unread;
+    this.cachedTotal = row.cachedTotal;
+    this.cachedUnread = row.cachedUnread;
+  }
+
+  add(seen: Bit): void {
+    this.total = up(this.total, this.cachedTotal);
+    this.cachedTotal++;
+    if (!seen) this.unreadUp();
+  }
+
+  remove(seen: Bit): void {
+    this.removeMany(1, seen ? 0 : 1);
+  }
+
+  removeMany(total: number, unread: number): this {
+    this.total = down(this.total, this.cachedTotal, total);
+    this.cachedTotal = Math.max(0, this.cachedTotal - total);
+    this.unread = down(this.unread, this.cachedUnread, unread);
+    this.cachedUnread = Math.max(0, this.cachedUnread - unread);
+    return this;
+  }
+
+  seenChanged(before: Bit, after: Bit): void {
+    if (before === after) return;
+    if (after) this.removeMany(0, 1);
+    else this.unreadUp();
+  }
+
+  private unreadUp(): void {
+    this.unread = up(this.unread, this.cachedUnread);
+    this.cachedUnread++;
+  }
+
+  /** Writes the counts into `target`. */
+  into(target: FolderRecord): FolderRecord {
+    target.total = this.total;
+    target.unread = this.unread;
+    target.cachedTotal = this.cachedTotal;
+    target.cachedUnread = this.cachedUnread;
+    return target;
+  }
+}
+
+/** The shown count after one message joins the cache. */
+function up(shown: number, cached: number): number {
+  return shown > cached ? shown : shown + 1;
+}
+
+/** The shown count after `n` messages leave the cache (closed form of n single steps). */
+function down(shown: number, cached: number, n: number): number {
+  if (n <= 0) return shown;
+  return Math.max(0, shown >= cached ? shown - n : Math.min(shown, cached - n));
+}

@@ -1,0 +1,165 @@
+import 'fake-indexeddb/auto';
+import { liveQuery } from 'dexie';
+import { afterEach, describe, expect, it } from 'vitest';
+import { applyBatch } from './apply-deltas';
+import { putBody } from './bodies';
+import {
+  allCursors,
+  folderMessages,
+  foldersOf,
+  inboxUnread,
+  message,
+  messageBody,
+  pageCursorOf,
+  unifiedInbox,
+} from './queries';
+import { removeAccount } from './remove-account';
+import type { MessageRecord, PetrelDb } from './schema';
+import { A, B, cursor, folderInfo, foldersDelta, header, newDb, upsert } from './test-fixtures';
+
+const dbs: PetrelDb[] = [];
+function db(): PetrelDb {
+  const d = newDb();
+  dbs.push(d);
+  return d;
+}
+afterEach(async () => {
+  for (const d of dbs.splice(0)) await d.delete();
+});
+
+const T0 = 1_700_000_000_000;
+const keys = (ms: MessageRecord[]) => ms.map((m) => `${m.accountId === A ? 'A' : 'B'}:${m.path}:${m.uid}`);
+
+describe('folderMessages', () => {
+  it('pages newest first, by offset or after a message, with ties by uid', async () => {
+    const d = db();
+    // uid 1..30, date descending with uid except that 10..12 share a date.
+    const msgs = Array.from({ length: 30 }, (_, i) => {
+      const uid = i + 1;
+      const date = uid >= 10 && uid <= 12 ? T0 + 10 * 1000 : T0 + uid * 1000;
+      return header(A, 'INBOX', uid, { date });
+    });
+    await applyBatch(d, [upsert(A, 'INBOX', msgs), upsert(A, 'Other', [header(A, 'Other', 1, { date: T0 + 99_000 })])]);
+    const expected = Array.from({ length: 30 }, (_, i) => 30 - i);
+
+    const first = await folderMessages(d, A, 'INBOX', { limit: 10 });
+    expect(first.map((m) => m.uid)).toEqual(expected.slice(0, 10));
+    const byOffset = await folderMessages(d, A, 'INBOX', { limit: 10, offset: 15 });
+    expect(byOffset.map((m) => m.uid)).toEqual(expected.slice(15, 25));
+
+    // Walk with `after` through the whole folder, crossing the tie at 12, 11, 10.
+    const walked: number[] = [];
+    let page = await folderMessages(d, A, 'INBOX', { limit: 4 });
+    while (page.length > 0) {
+      walked.push(...page.map((m) => m.uid));
+      page = await folderMessages(d, A, 'INBOX', { limit: 4, after: pageCursorOf(page[page.length - 1]!) });
+    }
+    expect(walked).toEqual(expected);
+    // A cursor inside the tie.
+    const afterEleven = await folderMessages(d, A, 'INBOX', { limit: 3, after: pageCursorOf((await message(d, [A, 'INBOX', 11]))!) });
+    expect(afterEleven.map((m) => m.uid)).toEqual([10, 9, 8]);
+  });
+
+  it('works inside liveQuery and sees new mail', async () => {
+    const d = db();
+    await applyBatch(d, [upsert(A, 'INBOX', [header(A, 'INBOX', 1)])]);
+    const seen: number[][] = [];
+    const sub = liveQuery(() => folderMessages(d, A, 'INBOX', { limit: 5 })).subscribe({
+      next: (ms) => seen.push(ms.map((m) => m.uid)),
+    });
+    await until(() => seen.length === 1);
+    await applyBatch(d, [upsert(A, 'INBOX', [header(A, 'INBOX', 2)])]);
+    await until(() => seen.length === 2);
+    sub.unsubscribe();
+    expect(seen).toEqual([[1], [2, 1]]);
+  });
+});
+
+describe('unifiedInbox', () => {
+  it('merges the INBOX of two accounts newest first, and only the INBOX', async () => {
+    const d = db();
+    await applyBatch(d, [
+      foldersDelta(A, ['INBOX', 'Archive']),
+      foldersDelta(B, ['INBOX']),
+      upsert(A, 'INBOX', [1, 3, 5].map((uid) => header(A, 'INBOX', uid, { date: T0 + uid }))),
+      upsert(B, 'INBOX', [2, 4, 6].map((uid) => header(B, 'INBOX', uid, { date: T0 + uid }))),
+      upsert(A, 'Archive', [header(A, 'Archive', 9, { date: T0 + 100 })]),
+    ]);
+    const all = await unifiedInbox(d, { limit: 10 });
+    expect(keys(all)).toEqual(['B:INBOX:6', 'A:INBOX:5', 'B:INBOX:4', 'A:INBOX:3', 'B:INBOX:2', 'A:INBOX:1']);
+
+    const page1 = await unifiedInbox(d, { limit: 4 });
+    const page2 = await unifiedInbox(d, { limit: 4, after: pageCursorOf(page1[3]!) });
+    expect(keys([...page1, ...page2])).toEqual(keys(all));
+    expect(keys(await unifiedInbox(d, { limit: 2, offset: 3 }))).toEqual(['A:INBOX:3', 'B:INBOX:2']);
+    expect(keys(await unifiedInbox(d, { limit: 10, accountIds: [B] }))).toEqual(['B:INBOX:6', 'B:INBOX:4', 'B:INBOX:2']);
+  });
+
+  it('pages across messages of different accounts with the same date', async () => {
+    const d = db();
+    await applyBatch(d, [
+      upsert(A, 'INBOX', [1, 2].map((uid) => header(A, 'INBOX', uid, { date: T0 }))),
+      upsert(B, 'INBOX', [1, 2].map((uid) => header(B, 'INBOX', uid, { date: T0 }))),
+    ]);
+    const walked: MessageRecord[] = [];
+    let page = await unifiedInbox(d, { limit: 1 });
+    while (page.length > 0) {
+      walked.push(...page);
+      page = await unifiedInbox(d, { limit: 1, after: pageCursorOf(page[0]!) });
+    }
+    expect(keys(walked)).toEqual(['B:INBOX:2', 'B:INBOX:1', 'A:INBOX:2', 'A:INBOX:1']);
+  });
+});
+
+describe('counts and folders', () => {
+  it('inboxUnread sums the INBOX of each account from the folder rows', async () => {
+    const d = db();
+    await applyBatch(d, [
+      { kind: 'folders', accountId: A, folders: [folderInfo(A, 'INBOX', { total: 9, unread: 4 }), folderInfo(A, 'Spam', { unread: 50 })] },
+      { kind: 'folders', accountId: B, folders: [folderInfo(B, 'INBOX', { total: 3, unread: 1 })] },
+    ]);
+    expect(await inboxUnread(d)).toEqual({ total: 5, byAccount: { [A]: 4, [B]: 1 } });
+    expect((await foldersOf(d, A)).map((f) => f.path)).toEqual(['INBOX', 'Spam']);
+  });
+});
+
+describe('removeAccount', () => {
+  it('removes everything of the account and nothing of others', async () => {
+    const d = db();
+    for (const acc of [A, B]) {
+      await applyBatch(d, [
+        foldersDelta(acc, ['INBOX', 'Sent']),
+        upsert(acc, 'INBOX', [header(acc, 'INBOX', 1)]),
+        upsert(acc, 'Sent', [header(acc, 'Sent', 1)]),
+        cursor(acc, 'INBOX', 2),
+        cursor(acc, 'Sent', 2),
+      ]);
+      await putBody(d, { accountId: acc, path: 'INBOX', uidValidity: '1', uid: 1, html: '<p>hi</p>', text: null, attachments: [] });
+    }
+    await removeAccount(d, A);
+    expect(await foldersOf(d, A)).toEqual([]);
+    expect((await d.messages.toArray()).every((m) => m.accountId === B)).toBe(true);
+    expect(await d.messages.count()).toBe(2);
+    expect((await d.bodies.toArray()).map((b) => b.accountId)).toEqual([B]);
+    expect((await allCursors(d)).map((c) => c.accountId)).toEqual([B, B]);
+    expect(await foldersOf(d, B)).toHaveLength(2);
+  });
+});
+
+describe('putBody', () => {
+  it('stores a body only for a cached message of the same uidValidity', async () => {
+    const d = db();
+    await applyBatch(d, [upsert(A, 'INBOX', [header(A, 'INBOX', 1)])]);
+    const body = { accountId: A, path: 'INBOX', uidValidity: '1', uid: 1, html: null, text: 'hello', attachments: [] };
+    expect(await putBody(d, body)).toBe(true);
+    expect(await messageBody(d, [A, 'INBOX', 1])).toMatchObject({ text: 'hello' });
+    expect(await putBody(d, { ...body, uid: 2 })).toBe(false);
+    expect(await putBody(d, { ...body, uidValidity: '2', text: 'other' })).toBe(false);
+    expect(await messageBody(d, [A, 'INBOX', 1])).toMatchObject({ text: 'hello' });
+  });
+});
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(check()).toBe(true);
+}

@@ -1,0 +1,143 @@
+import { cmp, type Collection } from 'dexie';
+import {
+  accountRange,
+  folderRange,
+  isInboxPath,
+  type BodyRecord,
+  type CursorRecord,
+  type FolderRecord,
+  type MessageKey,
+  type MessageRecord,
+  type PetrelDb,
+} from './schema';
+
+/**
+ * Read queries for the UI. Each uses only Dexie calls, so it works inside `liveQuery` /
+ * `useLiveQuery`, which re-runs it when a write touches what it read:
+ *
+ *   const page = useLiveQuery(() => folderMessages(db, accountId, path, { limit: 100 }), [accountId, path]);
+ *
+ * Nothing here writes: mail state changes only through sync deltas (and, later, operations).
+ */
+
+/** Where the previous page ended: pass the last message of a page to get the next one. */
+export interface PageCursor {
+  date: number;
+  key: MessageKey;
+}
+
+export interface PageOptions {
+  /** Messages per page. */
+  limit: number;
+  /** Skip this many first (for a virtual list jumping to a position). */
+  offset?: number;
+  /** Start after this message (for "load more": cheaper than a large offset). */
+  after?: PageCursor;
+}
+
+export function pageCursorOf(m: MessageRecord): PageCursor {
+  return { date: m.date, key: [m.accountId, m.path, m.uid] };
+}
+
+/** The account's folders, by path. */
+export function foldersOf(db: PetrelDb, accountId: string): Promise<FolderRecord[]> {
+  const [lo, hi] = accountRange(accountId);
+  return db.folders.where(':id').between(lo, hi, true, true).toArray();
+}
+
+/** All folders of all accounts, by account then path. */
+export function allFolders(db: PetrelDb): Promise<FolderRecord[]> {
+  return db.folders.toArray();
+}
+
+export function folder(db: PetrelDb, accountId: string, path: string): Promise<FolderRecord | undefined> {
+  return db.folders.get([accountId, path]);
+}
+
+/**
+ * A folder's messages, newest first (ties by uid, highest first). The list's length is the
+ * folder's `cachedTotal`.
+ */
+export function folderMessages(
+  db: PetrelDb,
+  accountId: string,
+  path: string,
+  page: PageOptions,
+): Promise<MessageRecord[]> {
+  const after = page.after;
+  const top = after ? after.date : Infinity;
+  const range = db.messages
+    .where('[accountId+path+date]')
+    .between([accountId, path, -Infinity], [accountId, path, top], true, true)
+    .reverse();
+  return paged(range, page);
+}
+
+export interface UnifiedInboxOptions extends PageOptions {
+  /** Only these accounts (default: all). */
+  accountIds?: readonly string[];
+}
+
+/** The INBOX messages of all accounts, newest first. */
+export function unifiedInbox(db: PetrelDb, page: UnifiedInboxOptions): Promise<MessageRecord[]> {
+  const after = page.after;
+  let range = (after ? db.messages.where('inboxDate').belowOrEqual(after.date) : db.messages.orderBy('inboxDate')).reverse();
+  if (page.accountIds) {
+    const ids = new Set(page.accountIds);
+    range = range.filter((m) => ids.has(m.accountId));
+  }
+  return paged(range, page);
+}
+
+function paged(range: Collection<MessageRecord, MessageKey>, page: PageOptions): Promise<MessageRecord[]> {
+  const after = page.after;
+  if (after) {
+    // Index entries with the same date come in primary-key order (reversed here): skip
+    // those up to and including the cursor's message.
+    range = range.filter((m) => m.date !== after.date || cmp([m.accountId, m.path, m.uid], after.key) < 0);
+  }
+  if (page.offset && page.offset > 0) range = range.offset(page.offset);
+  return range.limit(Math.max(0, page.limit)).toArray();
+}
+
+export function message(db: PetrelDb, key: MessageKey): Promise<MessageRecord | undefined> {
+  return db.messages.get(key);
+}
+
+/** The cached body of a message, if the reader fetched it before. */
+export function messageBody(db: PetrelDb, key: MessageKey): Promise<BodyRecord | undefined> {
+  return db.bodies.get(key);
+}
+
+export interface InboxUnread {
+  /** Unread in all accounts' INBOX (the unified inbox's badge). */
+  total: number;
+  byAccount: Record<string, number>;
+}
+
+/** Unread counts of the INBOX of each account, from the folders' maintained counts. */
+export async function inboxUnread(db: PetrelDb): Promise<InboxUnread> {
+  const result: InboxUnread = { total: 0, byAccount: {} };
+  // Folder rows, not messages: a few hundred rows at most.
+  for (const f of await db.folders.toArray()) {
+    if (!isInboxPath(f.path)) continue;
+    result.total += f.unread;
+    result.byAccount[f.accountId] = (result.byAccount[f.accountId] ?? 0) + f.unread;
+  }
+  return result;
+}
+
+/** Every stored cursor, for `sync.resume`. */
+export function allCursors(db: PetrelDb): Promise<CursorRecord[]> {
+  return db.cursors.toArray();
+}
+
+export function cursorOf(db: PetrelDb, accountId: string, path: string): Promise<CursorRecord | undefined> {
+  return db.cursors.get([accountId, path]);
+}
+
+/** How many messages of a folder are cached, counted from the index (for checks and tests). */
+export function countCached(db: PetrelDb, accountId: string, path: string): Promise<number> {
+  const [lo, hi] = folderRange(accountId, path);
+  return db.messages.where(':id').between(lo, hi, true, true).count();
+}

@@ -1,0 +1,120 @@
+import { Dexie, type Table } from 'dexie';
+import type { Folder, FolderCursor, MessageBody, MessageHeader } from '../../../shared/contract';
+
+/**
+ * The renderer's mail store: IndexedDB through Dexie, the one local copy of mail.
+ *
+ * Indexes are kept lean on purpose: at 100k messages every index costs write time
+ * (bulkPut of 100k ~800-byte records: 26 s with 6 indexes, 10 s with the primary key only).
+ * Each index below exists because a query in queries.ts needs it.
+ */
+
+export type Bit = 0 | 1;
+export type FolderKey = [accountId: string, path: string];
+export type MessageKey = [accountId: string, path: string, uid: number];
+
+/**
+ * A folder. `total`/`unread` (from Folder) are what the UI shows: the server's counts when
+ * they arrive (folders, folderStatus deltas), kept current between them by the cache's
+ * changes (see apply-deltas.ts, "Counts"). `cachedTotal` is the length of the folder's
+ * cached message list (for a virtual list), which may be smaller during a first sync.
+ */
+export interface FolderRecord extends Folder {
+  /** Exact count of the folder's cached messages (the length of its message list). */
+  cachedTotal: number;
+  /** Exact count of the folder's cached messages without \Seen. */
+  cachedUnread: number;
+  /** The UIDVALIDITY the cached messages belong to; null until the first delta that names one. */
+  uidValidity: string | null;
+  /** False while the folder is known only from its own deltas, not yet from a folder list. */
+  listed: boolean;
+}
+
+export interface MessageRecord extends MessageHeader {
+  seen: Bit;
+  flagged: Bit;
+  /**
+   * Set only on INBOX messages (equal to `date`): a sparse index, so the unified inbox
+   * costs index writes for inbox messages only (IndexedDB skips records without the key).
+   */
+  inboxDate?: number;
+}
+
+export type BodyRecord = MessageBody;
+export type CursorRecord = FolderCursor;
+
+export const DEFAULT_DB_NAME = 'petrel';
+
+export class PetrelDb extends Dexie {
+  declare readonly folders: Table<FolderRecord, FolderKey>;
+  declare readonly messages: Table<MessageRecord, MessageKey>;
+  declare readonly bodies: Table<BodyRecord, MessageKey>;
+  declare readonly cursors: Table<CursorRecord, FolderKey>;
+
+  constructor(name: string = DEFAULT_DB_NAME) {
+    // Relaxed durability: a commit does not wait for the disk flush. Safe for this store:
+    // a lost tail of transactions loses data and the cursors covering it together (each
+    // batch is one transaction, committed in order), and the engine replays from the cursor.
+    super(name, { chromeTransactionDurability: 'relaxed' });
+
+    // Primary keys come first; then only the indexes a query needs.
+    this.version(1).stores({
+      folders: '[accountId+path]',
+      // [accountId+path+date]: a folder newest-first. inboxDate: the unified inbox (sparse).
+      messages: '[accountId+path+uid], [accountId+path+date], inboxDate',
+      bodies: '[accountId+path+uid]',
+      cursors: '[accountId+path]',
+    });
+
+    // Adding version 2: never edit version(1) above; append
+    //
+    //   this.version(2)
+    //     .stores({ messages: '[accountId+path+uid], [accountId+path+date], inboxDate, messageId' })
+    //     .upgrade(async (tx) => {
+    //       // Fill new fields in one pass, e.g.:
+    //       // await tx.table('messages').toCollection().modify((m) => { m.newField = derive(m); });
+    //     });
+    //
+    // listing only the tables whose schema changes (a table set to null is deleted). Dexie runs
+    // each missing version's upgrade in order when an older database opens. Keep each
+    // upgrade self-contained (no imports of code that may change later), and prefer deriving
+    // new fields lazily or by resync over rewriting 100k records in an upgrade.
+  }
+}
+
+let shared: PetrelDb | undefined;
+
+/** The app's database (created on first use; Dexie opens it lazily on the first query). */
+export function petrelDb(): PetrelDb {
+  shared ??= new PetrelDb();
+  return shared;
+}
+
+/** IMAP names the inbox INBOX, case-insensitively (RFC 3501). */
+export function isInboxPath(path: string): boolean {
+  return path.length === 5 && path.toUpperCase() === 'INBOX';
+}
+
+export function messageKey(m: { accountId: string; path: string; uid: number }): MessageKey {
+  return [m.accountId, m.path, m.uid];
+}
+
+export function folderKey(f: { accountId: string; path: string }): FolderKey {
+  return [f.accountId, f.path];
+}
+
+/** Primary-key bounds of everything of one account in a table keyed [accountId+path(+uid)]. */
+export function accountRange(accountId: string): [unknown[], unknown[]] {
+  return [
+    [accountId, Dexie.minKey],
+    [accountId, Dexie.maxKey],
+  ];
+}
+
+/** Primary-key bounds of one folder's rows in a table keyed [accountId+path+uid]. */
+export function folderRange(accountId: string, path: string): [unknown[], unknown[]] {
+  return [
+    [accountId, path, Dexie.minKey],
+    [accountId, path, Dexie.maxKey],
+  ];
+}

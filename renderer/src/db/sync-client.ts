@@ -1,0 +1,358 @@
+import type { FolderCursor, SyncBatch } from '../../../shared/contract';
+import { PetrelError } from '../../../shared/errors';
+import { applyBatch } from './apply-deltas';
+import { allCursors } from './queries';
+import { removeAccount } from './remove-account';
+import type { PetrelDb } from './schema';
+
+/**
+ * The glue between the engine and the mail store. It subscribes to `sync.deltas`, queues the
+ * batches and applies them strictly one at a time in arrival order, and on every transition
+ * to 'connected' sends all stored cursors with `sync.resume` (after the batches received
+ * before it are applied, so the cursors are as fresh as they can be). Progress deltas are
+ * kept in memory here, never stored.
+ *
+ * Safety of cursors: a cursor claims that everything before it is applied. If the batch
+ * stream has a gap (a batch's `seq` is not the previous one plus 1: the RPC client drops
+ * batches that fail validation) or a batch fails to apply, the session's later cursors are
+ * dropped, so the next resume replays from before the loss. Data deltas are still applied:
+ * they are idempotent and a replay converges.
+ */
+
+export interface SyncConnectionState {
+  status: string;
+}
+
+export interface SyncHandlers {
+  next: (batch: SyncBatch) => void;
+  error?: (error: PetrelError) => void;
+}
+
+/** The part of the engine connection this uses; `Connection<PetrelContract>` fits it. */
+export interface SyncConnection {
+  readonly state: SyncConnectionState;
+  onState(listener: (state: SyncConnectionState) => void): () => void;
+  call(method: 'sync.resume', params: { cursors: FolderCursor[] }): Promise<unknown>;
+  subscribe(event: 'sync.deltas', params: Record<string, never>, handlers: SyncHandlers): () => void;
+}
+
+export interface SyncProgress {
+  accountId: string;
+  path: string;
+  synced: number;
+  total: number;
+  done: boolean;
+}
+
+export interface SyncClientState {
+  /** Per folder, in order of first report. */
+  progress: readonly SyncProgress[];
+  /** Batches received and not yet applied. */
+  pending: number;
+  /** The latest failure (applying, resuming, the subscription); null until one happens. */
+  lastError: string | null;
+}
+
+export interface SyncClientOptions {
+  /** Treat a batch `seq` other than previous + 1 as lost batches (default true). */
+  detectGaps?: boolean;
+  /** Backoff for retrying a failed resume or a subscription the engine ended. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Hears every failure; default console.error. */
+  onError?: (error: unknown) => void;
+}
+
+interface Session {
+  lastSeq: number | null;
+  /** A batch was lost: the batches arriving after it store no cursors. */
+  gap: boolean;
+  /** A batch failed to apply: the batches applied after it store no cursors. */
+  failed: boolean;
+  resumeFailures: number;
+}
+
+type Task =
+  /** `storeCursors` is decided on arrival: a gap taints the batches after it, not those before. */
+  | { kind: 'batch'; batch: SyncBatch; session: Session; storeCursors: boolean }
+  | { kind: 'resume'; session: Session }
+  | { kind: 'remove'; accountId: string; resolve: () => void; reject: (e: unknown) => void };
+
+const MAX_RESUME_RETRIES = 5;
+
+export class SyncClient {
+  private readonly queue: Task[] = [];
+  private running = false;
+  private stopped = false;
+  private session: Session | null = null;
+  private connected = false;
+  private unsubscribe: (() => void) | undefined;
+  private offState: (() => void) | undefined;
+  private subFailures = 0;
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly removed = new Set<string>();
+  private readonly progress = new Map<string, SyncProgress>();
+  private readonly listeners = new Set<() => void>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private state: SyncClientState = { progress: [], pending: 0, lastError: null };
+  private readonly opts: Required<SyncClientOptions>;
+
+  constructor(
+    private readonly db: PetrelDb,
+    private readonly conn: SyncConnection,
+    options: SyncClientOptions = {},
+  ) {
+    this.opts = {
+      detectGaps: true,
+      retryBaseMs: 1000,
+      retryMaxMs: 30_000,
+      onError: (e) => console.error('sync:', e),
+      ...options,
+    };
+  }
+
+  /** Subscribes and starts following the connection. */
+  start(): this {
+    if (this.stopped || this.offState) return this;
+    this.offState = this.conn.onState((s) => this.onStatus(s.status));
+    this.subscribeDeltas();
+    this.onStatus(this.conn.state.status);
+    return this;
+  }
+
+  /** Stops: unsubscribes, drops queued batches (the batch being applied finishes). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.offState?.();
+    this.unsubscribe?.();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const task of this.queue.splice(0)) {
+      if (task.kind === 'remove') task.reject(new Error('The sync client stopped.'));
+    }
+    this.update({ pending: 0 });
+    if (!this.running) this.settleIdle();
+  }
+
+  /** The current state (a new object after every change: fit for useSyncExternalStore). */
+  readonly getState = (): SyncClientState => this.state;
+
+  readonly onChange = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  /** Resolves once everything queued so far is applied. */
+  idle(): Promise<void> {
+    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Removes an account's mail after the batches already received, and drops its deltas from
+   * then on (they may still be on their way).
+   */
+  removeAccount(accountId: string): Promise<void> {
+    this.removed.add(accountId);
+    this.dropProgress(accountId);
+    return new Promise((resolve, reject) => {
+      if (this.stopped) {
+        reject(new Error('The sync client stopped.'));
+        return;
+      }
+      this.enqueue({ kind: 'remove', accountId, resolve, reject });
+    });
+  }
+
+  /** Sends the cursors again (after the queued batches), e.g. when the person asks to refresh. */
+  resync(): void {
+    if (this.session && this.connected) this.enqueue({ kind: 'resume', session: this.session });
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private onStatus(status: string): void {
+    if (this.stopped) return;
+    const connected = status === 'connected';
+    if (connected && !this.connected) {
+      this.connected = true;
+      this.beginSession();
+    } else if (!connected && this.connected) {
+      this.connected = false;
+      this.session = null;
+    }
+  }
+
+  private beginSession(): void {
+    this.session = { lastSeq: null, gap: false, failed: false, resumeFailures: 0 };
+    this.enqueue({ kind: 'resume', session: this.session });
+  }
+
+  private subscribeDeltas(): void {
+    this.unsubscribe = this.conn.subscribe(
+      'sync.deltas',
+      {},
+      {
+        next: (batch) => this.receive(batch),
+        error: (e) => this.subscriptionEnded(e),
+      },
+    );
+  }
+
+  /** The engine ended the subscription (not a lost connection: the Connection handles that). */
+  private subscriptionEnded(error: PetrelError): void {
+    if (this.stopped) return;
+    this.fail(error);
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.later(this.backoff(this.subFailures++), () => {
+      this.subscribeDeltas();
+      // A new stream: a new seq baseline, and the engine must hear where to resume.
+      if (this.connected) this.beginSession();
+    });
+  }
+
+  private receive(batch: SyncBatch): void {
+    if (this.stopped) return;
+    this.subFailures = 0;
+    this.session ??= { lastSeq: null, gap: false, failed: false, resumeFailures: 0 };
+    const session = this.session;
+    if (this.opts.detectGaps && session.lastSeq !== null && batch.seq !== session.lastSeq + 1) {
+      if (!session.gap) {
+        this.fail(
+          new Error(`Sync batches out of sequence (${session.lastSeq} then ${batch.seq}): cursors wait for the next resume.`),
+        );
+      }
+      session.gap = true;
+    }
+    session.lastSeq = batch.seq;
+    this.enqueue({ kind: 'batch', batch, session, storeCursors: !session.gap });
+  }
+
+  private enqueue(task: Task): void {
+    this.queue.push(task);
+    if (task.kind === 'batch') this.update({ pending: this.state.pending + 1 });
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (let task = this.queue.shift(); task && !this.stopped; task = this.queue.shift()) {
+        await this.run(task);
+        if (task.kind === 'batch' && !this.stopped) this.update({ pending: Math.max(0, this.state.pending - 1) });
+      }
+    } finally {
+      this.running = false;
+      this.settleIdle();
+    }
+  }
+
+  private async run(task: Task): Promise<void> {
+    switch (task.kind) {
+      case 'batch':
+        return this.applyOne(task.batch, task.session, task.storeCursors && !task.session.failed);
+      case 'resume':
+        return this.resume(task.session);
+      case 'remove':
+        try {
+          await removeAccount(this.db, task.accountId);
+          task.resolve();
+        } catch (e) {
+          task.reject(e);
+        }
+        return;
+    }
+  }
+
+  private async applyOne(batch: SyncBatch, session: Session, storeCursors: boolean): Promise<void> {
+    try {
+      const result = await applyBatch(this.db, batch, {
+        storeCursors,
+        skipAccounts: this.removed,
+      });
+      if (result.progress.length > 0) {
+        for (const p of result.progress) {
+          if (this.removed.has(p.accountId)) continue;
+          const { accountId, path, synced, total, done } = p;
+          this.progress.set(`${accountId}\u0000${path}`, { accountId, path, synced, total, done });
+        }
+        this.update({ progress: [...this.progress.values()] });
+      }
+    } catch (e) {
+      // Nothing of the batch was written (one transaction). Its data comes again after the
+      // next resume, as long as no later cursor claims it.
+      session.failed = true;
+      this.fail(e);
+    }
+  }
+
+  private async resume(session: Session): Promise<void> {
+    if (session !== this.session || !this.connected) return;
+    let cursors: FolderCursor[];
+    try {
+      // Reading IndexedDB takes at least a task, so the Connection (which re-subscribes right
+      // after announcing 'connected') has sent its `sub` before this `sync.resume`.
+      cursors = await allCursors(this.db);
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
+    // Not awaited: batches keep being applied while the engine answers.
+    this.conn.call('sync.resume', { cursors }).catch((e: unknown) => {
+      if (this.stopped || session !== this.session) return;
+      this.fail(e);
+      // A lost connection resumes on the next 'connected'; anything else is retried a few times.
+      if (e instanceof PetrelError && e.code === 'DISCONNECTED') return;
+      if (session.resumeFailures >= MAX_RESUME_RETRIES) return;
+      this.later(this.backoff(session.resumeFailures++), () => {
+        if (session === this.session && this.connected) this.enqueue({ kind: 'resume', session });
+      });
+    });
+  }
+
+  private dropProgress(accountId: string): void {
+    let changed = false;
+    for (const [key, p] of this.progress) {
+      if (p.accountId === accountId) {
+        this.progress.delete(key);
+        changed = true;
+      }
+    }
+    if (changed) this.update({ progress: [...this.progress.values()] });
+  }
+
+  private fail(error: unknown): void {
+    this.update({ lastError: error instanceof Error ? error.message : String(error) });
+    this.opts.onError(error);
+  }
+
+  private backoff(failures: number): number {
+    return Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** Math.min(failures, 16));
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.stopped) fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private update(patch: Partial<SyncClientState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const l of this.listeners) l();
+  }
+
+  private settleIdle(): void {
+    if (this.running || (this.queue.length > 0 && !this.stopped)) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}
+
+/** Creates and starts a SyncClient. */
+export function startSync(db: PetrelDb, conn: SyncConnection, options?: SyncClientOptions): SyncClient {
+  return new SyncClient(db, conn, options).start();
+}

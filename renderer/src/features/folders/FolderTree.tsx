@@ -1,0 +1,72 @@
+import { useLiveQuery } from 'dexie-react-hooks';
+import { foldersOf } from '../../db';
+import { useDb } from '../../db/db-context';
+import { buildFolderTree, displayName, type FolderNode } from './folder-tree';
+
+export interface FolderSelection {
+  accountId: string;
+  path: string;
+}
+
+const ICON: Record<string, string> = {
+  inbox: '📥',
+  drafts: '📝',
+  sent: '📤',
+  archive: '🗄',
+  junk: '⚠',
+  trash: '🗑',
+};
+
+/** One account's folders as a tree, with unread counts; a folder is selected by click or keyboard. */
+export function FolderTree(props: {
+  accountId: string;
+  selected: FolderSelection | null;
+  onSelect: (s: FolderSelection) => void;
+}) {
+  const db = useDb();
+  const folders = useLiveQuery(() => foldersOf(db, props.accountId), [db, props.accountId]);
+  if (!folders) return null;
+  if (folders.length === 0) return <p className="muted small folder-empty">Loading folders…</p>;
+  const render = (nodes: FolderNode[]) =>
+    nodes.map((n) => {
+      const f = n.folder;
+      const active = props.selected?.accountId === f.accountId && props.selected.path === f.path;
+      const unread = f.unread;
+      return (
+        <li key={f.path} role="none">
+          <button
+            type="button"
+            role="treeitem"
+            aria-selected={active}
+            aria-current={active ? 'true' : undefined}
+            disabled={!f.selectable}
+            className={`folder${active ? ' active' : ''}`}
+            style={{ paddingLeft: 22 + n.depth * 14 }}
+            onClick={() => props.onSelect({ accountId: f.accountId, path: f.path })}
+            aria-label={`${displayName(f)}${unread > 0 ? `, ${unread} unread` : ''}`}
+            data-folder={f.path}
+          >
+            <span className="folder-icon" aria-hidden="true">
+              {(f.specialUse && ICON[f.specialUse]) || '📁'}
+            </span>
+            <span className="folder-name">{displayName(f)}</span>
+            {unread > 0 && (
+              <span className="badge" aria-hidden="true">
+                {unread.toLocaleString()}
+              </span>
+            )}
+          </button>
+          {n.children.length > 0 && (
+            <ul role="group" className="folder-list">
+              {render(n.children)}
+            </ul>
+          )}
+        </li>
+      );
+    });
+  return (
+    <ul role="tree" className="folder-list" aria-label="Folders" data-testid={`folders-${props.accountId}`}>
+      {render(buildFolderTree(folders))}
+    </ul>
+  );
+}

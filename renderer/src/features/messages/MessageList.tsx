@@ -1,0 +1,95 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useLiveQuery } from 'dexie-react-hooks';
+import { useRef } from 'react';
+import { folder as folderQuery, folderMessages, type MessageRecord } from '../../db';
+import { useDb } from '../../db/db-context';
+import { listDate, senderOf } from './format';
+
+const ROW_HEIGHT = 68;
+const PAGE = 100;
+
+/**
+ * A folder's messages, newest first, virtualized: only the rows on screen are in the DOM
+ * and only their page is read from IndexedDB, so 100k messages scroll like 100.
+ */
+export function MessageList(props: { accountId: string; path: string; title: string }) {
+  const db = useDb();
+  const parent = useRef<HTMLDivElement>(null);
+  const info = useLiveQuery(() => folderQuery(db, props.accountId, props.path), [db, props.accountId, props.path]);
+  const count = info?.cachedTotal ?? 0;
+  const virtual = useVirtualizer({
+    count,
+    getScrollElement: () => parent.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+  });
+  const items = virtual.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? 0;
+  const start = Math.floor(first / PAGE) * PAGE;
+  const end = (Math.floor(last / PAGE) + 1) * PAGE;
+  const rows = useLiveQuery(
+    () => folderMessages(db, props.accountId, props.path, { offset: start, limit: end - start }),
+    [db, props.accountId, props.path, start, end],
+  );
+
+  return (
+    <section className="message-list" aria-label={`Messages in ${props.title}`}>
+      <header className="list-header">
+        <h1>{props.title}</h1>
+        <span className="muted small" data-testid="message-count">
+          {info ? `${count.toLocaleString()} messages` : ''}
+        </span>
+      </header>
+      <div ref={parent} className="list-scroll" role="list" aria-rowcount={count}>
+        {count === 0 && info && <p className="empty">No messages here.</p>}
+        <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
+          {items.map((item) => {
+            const m = rows?.[item.index - start];
+            return (
+              <div
+                key={item.key}
+                role="listitem"
+                className="row-slot"
+                style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
+              >
+                {m ? <MessageRow m={m} /> : <div className="row placeholder" aria-hidden="true" />}
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function MessageRow({ m }: { m: MessageRecord }) {
+  const unread = m.seen === 0;
+  return (
+    <div
+      className={`row${unread ? ' unread' : ''}`}
+      data-uid={m.uid}
+      aria-label={`${unread ? 'Unread, ' : ''}${senderOf(m.from)}, ${m.subject || '(no subject)'}`}
+    >
+      <div className="row-top">
+        <span className="row-dot" aria-hidden="true" />
+        <span className="row-from">{senderOf(m.from)}</span>
+        {m.hasAttachments && (
+          <span className="row-mark" title="Has attachments" aria-label="Has attachments">
+            📎
+          </span>
+        )}
+        {m.flagged === 1 && (
+          <span className="row-mark star" title="Starred" aria-label="Starred">
+            ★
+          </span>
+        )}
+        <time className="row-date" dateTime={new Date(m.date).toISOString()}>
+          {listDate(m.date)}
+        </time>
+      </div>
+      <div className="row-subject">{m.subject || '(no subject)'}</div>
+      <div className="row-preview">{m.preview}</div>
+    </div>
+  );
+}
