@@ -35,7 +35,7 @@ export function mapServerError(e: unknown, server: ServerRef): PetrelError {
       reason: code,
     });
   }
-  if (/LOGINDISABLED|no (supported )?auth|Unknown authentication method|Authentication mechanism|no password configured/i.test(`${String(err.message ?? '')} ${serverSays ?? ''}`)) {
+  if (/LOGINDISABLED|login is disabled|no (supported )?auth|Unknown authentication method|Authentication mechanism|no password configured/i.test(`${String(err.message ?? '')} ${serverSays ?? ''}`)) {
     return new PetrelError(
       'NO_AUTH_MECHANISM',
       `The ${where} offers no sign-in method Petrel supports over this connection.`,
