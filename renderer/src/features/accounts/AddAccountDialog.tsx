@@ -181,7 +181,7 @@ export function AddAccountDialog(props: { onClose: () => void; onAdded: (account
               </span>
             </label>
           )}
-          {verify && (!verify.imap.ok || !verify.smtp.ok) && (
+          {verify && [verify.imap, verify.smtp].some((r) => !r.ok && r.error.code === 'AUTH_FAILED') && (
             <label className="field">
               <span>Password for {email}</span>
               <input
