@@ -1,6 +1,7 @@
 import { useLiveQuery } from 'dexie-react-hooks';
 import { foldersOf } from '../../db';
 import { useDb } from '../../db/db-context';
+import { Icon } from '../../components/Icon';
 import { buildFolderTree, displayName, type FolderNode } from './folder-tree';
 
 export interface FolderSelection {
@@ -8,14 +9,6 @@ export interface FolderSelection {
   path: string;
 }
 
-const ICON: Record<string, string> = {
-  inbox: '📥',
-  drafts: '📝',
-  sent: '📤',
-  archive: '🗄',
-  junk: '⚠',
-  trash: '🗑',
-};
 
 /** One account's folders as a tree, with unread counts; a folder is selected by click or keyboard. */
 export function FolderTree(props: {
@@ -46,9 +39,7 @@ export function FolderTree(props: {
             aria-label={`${displayName(f)}${unread > 0 ? `, ${unread} unread` : ''}`}
             data-folder={f.path}
           >
-            <span className="folder-icon" aria-hidden="true">
-              {(f.specialUse && ICON[f.specialUse]) || '📁'}
-            </span>
+            <Icon name={f.specialUse ?? 'folder'} className="folder-icon" />
             <span className="folder-name">{displayName(f)}</span>
             {unread > 0 && (
               <span className="badge" aria-hidden="true">

@@ -3,9 +3,10 @@ import { useLiveQuery } from 'dexie-react-hooks';
 import { useRef } from 'react';
 import { folder as folderQuery, folderMessages, type MessageRecord } from '../../db';
 import { useDb } from '../../db/db-context';
+import { Icon } from '../../components/Icon';
 import { listDate, senderOf } from './format';
 
-const ROW_HEIGHT = 68;
+const ROW_HEIGHT = 74;
 const PAGE = 100;
 
 /**
@@ -41,7 +42,7 @@ export function MessageList(props: { accountId: string; path: string; title: str
           {info ? `${count.toLocaleString()} messages` : ''}
         </span>
       </header>
-      <div ref={parent} className="list-scroll" role="list" aria-rowcount={count}>
+      <div ref={parent} className="list-scroll" role="list">
         {count === 0 && info && <p className="empty">No messages here.</p>}
         <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
           {items.map((item) => {
@@ -50,10 +51,12 @@ export function MessageList(props: { accountId: string; path: string; title: str
               <div
                 key={item.key}
                 role="listitem"
+                aria-setsize={count}
+                aria-posinset={item.index + 1}
                 className="row-slot"
                 style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
               >
-                {m ? <MessageRow m={m} /> : <div className="row placeholder" aria-hidden="true" />}
+                {m ? <MessageRow m={m} /> : <div className="msg placeholder" aria-hidden="true" />}
               </div>
             );
           })}
@@ -67,29 +70,29 @@ function MessageRow({ m }: { m: MessageRecord }) {
   const unread = m.seen === 0;
   return (
     <div
-      className={`row${unread ? ' unread' : ''}`}
+      className={`msg${unread ? ' unread' : ''}`}
       data-uid={m.uid}
       aria-label={`${unread ? 'Unread, ' : ''}${senderOf(m.from)}, ${m.subject || '(no subject)'}`}
     >
-      <div className="row-top">
-        <span className="row-dot" aria-hidden="true" />
-        <span className="row-from">{senderOf(m.from)}</span>
+      <div className="msg-top">
+        <span className="msg-dot" aria-hidden="true" />
+        <span className="msg-from">{senderOf(m.from)}</span>
         {m.hasAttachments && (
-          <span className="row-mark" title="Has attachments" aria-label="Has attachments">
-            📎
+          <span className="msg-mark" title="Has attachments" role="img" aria-label="Has attachments">
+            <Icon name="attachment" />
           </span>
         )}
         {m.flagged === 1 && (
-          <span className="row-mark star" title="Starred" aria-label="Starred">
+          <span className="msg-mark star" title="Starred" role="img" aria-label="Starred">
             ★
           </span>
         )}
-        <time className="row-date" dateTime={new Date(m.date).toISOString()}>
+        <time className="msg-date" dateTime={new Date(m.date).toISOString()}>
           {listDate(m.date)}
         </time>
       </div>
-      <div className="row-subject">{m.subject || '(no subject)'}</div>
-      <div className="row-preview">{m.preview}</div>
+      <div className="msg-subject">{m.subject || '(no subject)'}</div>
+      <div className="msg-preview">{m.preview}</div>
     </div>
   );
 }
