@@ -5,6 +5,7 @@ import { useDb } from '../db/db-context';
 import { AccountList } from '../features/accounts/AccountList';
 import { FolderTree, type FolderSelection } from '../features/folders/FolderTree';
 import { MessageList } from '../features/messages/MessageList';
+import { Reader } from '../features/reader/Reader';
 import { ConnectionBanner, ConnectionStatus } from '../features/status/ConnectionStatus';
 import { Welcome } from '../features/welcome/Welcome';
 import { useEngineEvent } from '../ipc/use-engine-event';
@@ -15,6 +16,7 @@ export function App() {
   const sync = useSync();
   const accounts = useEngineEvent('accounts.changed', {})?.accounts;
   const [selected, setSelected] = useState<FolderSelection | null>(null);
+  const [openUid, setOpenUid] = useState<number | null>(null);
 
   // An account removed (here or while this window was closed) takes its cached mail with it.
   useEffect(() => {
@@ -39,7 +41,16 @@ export function App() {
           <span>Petrel</span>
         </div>
         <AccountList
-          renderFolders={(a) => <FolderTree accountId={a.id} selected={current} onSelect={setSelected} />}
+          renderFolders={(a) => (
+            <FolderTree
+              accountId={a.id}
+              selected={current}
+              onSelect={(s) => {
+                setSelected(s);
+                setOpenUid(null);
+              }}
+            />
+          )}
         />
         <div className="sidebar-fill" />
         <ConnectionStatus />
@@ -53,10 +64,18 @@ export function App() {
               accountId={current.accountId}
               path={current.path}
               title={`${current.path === 'INBOX' ? 'Inbox' : current.path} — ${account.label}`}
+              selectedUid={openUid}
+              onSelect={setOpenUid}
             />
-            <section className="reader reader-empty" aria-label="Reader">
-              <p className="muted">Select a message to read it.</p>
-            </section>
+            {openUid !== null ? (
+              <section className="reader" aria-label="Reader">
+                <Reader messageKey={[current.accountId, current.path, openUid]} />
+              </section>
+            ) : (
+              <section className="reader reader-empty" aria-label="Reader">
+                <p className="muted">Select a message to read it.</p>
+              </section>
+            )}
           </div>
         ) : (
           <Welcome />

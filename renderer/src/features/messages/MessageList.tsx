@@ -13,7 +13,13 @@ const PAGE = 100;
  * A folder's messages, newest first, virtualized: only the rows on screen are in the DOM
  * and only their page is read from IndexedDB, so 100k messages scroll like 100.
  */
-export function MessageList(props: { accountId: string; path: string; title: string }) {
+export function MessageList(props: {
+  accountId: string;
+  path: string;
+  title: string;
+  selectedUid: number | null;
+  onSelect: (uid: number) => void;
+}) {
   const db = useDb();
   const parent = useRef<HTMLDivElement>(null);
   const info = useLiveQuery(() => folderQuery(db, props.accountId, props.path), [db, props.accountId, props.path]);
@@ -42,7 +48,25 @@ export function MessageList(props: { accountId: string; path: string; title: str
           {info ? `${count.toLocaleString()} messages` : ''}
         </span>
       </header>
-      <div ref={parent} className="list-scroll" role="list">
+      <div
+        ref={parent}
+        className="list-scroll"
+        role="listbox"
+        aria-label={`Messages in ${props.title}`}
+        tabIndex={0}
+        onKeyDown={(e) => {
+          // j/k and the arrow keys move the selection, as in every mail client.
+          const step = e.key === 'j' || e.key === 'ArrowDown' ? 1 : e.key === 'k' || e.key === 'ArrowUp' ? -1 : 0;
+          if (step === 0 || !rows || rows.length === 0) return;
+          e.preventDefault();
+          const at = rows.findIndex((r) => r.uid === props.selectedUid);
+          const next = rows[Math.min(rows.length - 1, Math.max(0, at === -1 ? 0 : at + step))];
+          if (next) {
+            props.onSelect(next.uid);
+            virtual.scrollToIndex(start + rows.indexOf(next));
+          }
+        }}
+      >
         {count === 0 && info && <p className="empty">No messages here.</p>}
         <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
           {items.map((item) => {
@@ -50,13 +74,16 @@ export function MessageList(props: { accountId: string; path: string; title: str
             return (
               <div
                 key={item.key}
-                role="listitem"
+                role="option"
+                aria-selected={m !== undefined && m.uid === props.selectedUid}
                 aria-setsize={count}
                 aria-posinset={item.index + 1}
+                aria-label={m ? rowLabel(m) : 'Loading'}
                 className="row-slot"
                 style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
+                onClick={() => m && props.onSelect(m.uid)}
               >
-                {m ? <MessageRow m={m} /> : <div className="msg placeholder" aria-hidden="true" />}
+                {m ? <MessageRow m={m} selected={m.uid === props.selectedUid} /> : <div className="msg placeholder" aria-hidden="true" />}
               </div>
             );
           })}
@@ -66,14 +93,14 @@ export function MessageList(props: { accountId: string; path: string; title: str
   );
 }
 
-function MessageRow({ m }: { m: MessageRecord }) {
+function rowLabel(m: MessageRecord): string {
+  return `${m.seen === 0 ? 'Unread, ' : ''}${m.flagged === 1 ? 'Starred, ' : ''}${senderOf(m.from)}, ${m.subject || '(no subject)'}, ${listDate(m.date)}`;
+}
+
+function MessageRow({ m, selected }: { m: MessageRecord; selected: boolean }) {
   const unread = m.seen === 0;
   return (
-    <div
-      className={`msg${unread ? ' unread' : ''}`}
-      data-uid={m.uid}
-      aria-label={`${unread ? 'Unread, ' : ''}${senderOf(m.from)}, ${m.subject || '(no subject)'}`}
-    >
+    <div className={`msg${unread ? ' unread' : ''}${selected ? ' selected' : ''}`} data-uid={m.uid} aria-hidden="true">
       <div className="msg-top">
         <span className="msg-dot" aria-hidden="true" />
         <span className="msg-from">{senderOf(m.from)}</span>

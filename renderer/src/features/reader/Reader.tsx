@@ -1,0 +1,272 @@
+import { useLiveQuery } from 'dexie-react-hooks';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
+import type { Address, AttachmentMeta } from '../../../../shared/contract';
+import { message, messageBody, putBody, type BodyRecord, type MessageKey, type MessageRecord } from '../../db';
+import { useDb } from '../../db/db-context';
+import { useEngine } from '../../ipc/engine-context';
+import { formatAddress, formatSize, fullDate } from './format';
+import { MessageFrame } from './MessageFrame';
+import { PlainTextBody } from './PlainTextBody';
+import { allowSender, isSenderAllowed, subscribeAllowlist } from './remote-allowlist';
+import { RemoteContentBar } from './RemoteContentBar';
+import { sanitizeMessageHtml, type SanitizedHtml } from './sanitize';
+import './reader.css';
+
+/** contentId -> local blob:/data:image URL of the message's inline parts. */
+export type CidUrlResolver = (body: BodyRecord) => ReadonlyMap<string, string>;
+
+export interface ReaderProps {
+  messageKey: MessageKey;
+  /**
+   * Resolves `cid:` images. MessageBody carries no part contents yet, so the default
+   * resolves none (they show as missing). Pass a stable function: a new one re-sanitizes.
+   */
+  resolveCidUrls?: CidUrlResolver;
+}
+
+const NO_CID_URLS: ReadonlyMap<string, string> = new Map();
+const resolveNoCids: CidUrlResolver = () => NO_CID_URLS;
+
+type Tagged<T> = { key: string; value: T };
+
+type FetchState =
+  | { key: string; status: 'loading' }
+  | { key: string; status: 'done'; body: BodyRecord }
+  | { key: string; status: 'error'; error: string };
+
+function useSenderAllowed(address: string | null): boolean {
+  return useSyncExternalStore(subscribeAllowlist, () => (address ? isSenderAllowed(address) : false));
+}
+
+/**
+ * The reader pane: a message's header and body. The body comes from the local cache or,
+ * on first open, from the engine (then cached). HTML is sanitized and shown in a sandboxed
+ * frame with remote images blocked until the person allows them; plain text is rendered
+ * as text. Fills its container: give it a height (it is a flex column).
+ */
+export function Reader({ messageKey, resolveCidUrls = resolveNoCids }: ReaderProps) {
+  const [accountId, path, uid] = messageKey;
+  const key = JSON.stringify([accountId, path, uid]);
+  const db = useDb();
+  const engine = useEngine();
+
+  // Tagged with their key: while a new key's query runs, the previous result must not show.
+  const headerResult = useLiveQuery(
+    async (): Promise<Tagged<MessageRecord | null>> => ({ key, value: (await message(db, [accountId, path, uid])) ?? null }),
+    [db, key],
+  );
+  const cachedResult = useLiveQuery(
+    async (): Promise<Tagged<BodyRecord | null>> => ({ key, value: (await messageBody(db, [accountId, path, uid])) ?? null }),
+    [db, key],
+  );
+  const header = headerResult?.key === key ? headerResult.value : undefined;
+  const cachedRaw = cachedResult?.key === key ? cachedResult.value : undefined;
+  // A body cached for an older UIDVALIDITY belongs to another message.
+  const cached = cachedRaw && header && cachedRaw.uidValidity !== header.uidValidity ? null : cachedRaw;
+
+  const [fetchState, setFetchState] = useState<FetchState | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  const uidValidity = header?.uidValidity;
+  const needFetch = uidValidity !== undefined && cached === null;
+
+  useEffect(() => {
+    if (!needFetch || uidValidity === undefined) return;
+    const abort = new AbortController();
+    setFetchState({ key, status: 'loading' });
+    engine
+      .call('messages.body', { accountId, path, uidValidity, uid }, { signal: abort.signal })
+      .then(async (body) => {
+        if (abort.signal.aborted) return;
+        setFetchState({ key, status: 'done', body });
+        // Caching is best effort: the message may have gone meanwhile; showing it still works.
+        await putBody(db, body).catch((e: unknown) => console.warn('could not cache a message body', e));
+      })
+      .catch((e: unknown) => {
+        if (abort.signal.aborted) return;
+        setFetchState({ key, status: 'error', error: e instanceof Error ? e.message : String(e) });
+      });
+    return () => abort.abort();
+    // `key` stands for accountId, path and uid; `attempt` is "Try again".
+  }, [needFetch, key, uidValidity, attempt, engine, db]);
+
+  const fetched = fetchState?.key === key ? fetchState : null;
+  const body = cached ?? (fetched?.status === 'done' && fetched.body.uidValidity === uidValidity ? fetched.body : null);
+
+  const sender = header?.from[0]?.address || null;
+  const senderAllowed = useSenderAllowed(sender);
+  const [loadedOnce, setLoadedOnce] = useState<string | null>(null);
+  const allowRemote = senderAllowed || loadedOnce === key;
+
+  const cidUrls = useMemo(() => (body ? resolveCidUrls(body) : NO_CID_URLS), [body, resolveCidUrls]);
+  const html = body?.html ?? null;
+  const sanitized = useMemo((): SanitizedHtml | Error | null => {
+    if (html === null) return null;
+    try {
+      return sanitizeMessageHtml(html, { allowRemote, cidUrls });
+    } catch (e) {
+      return e instanceof Error ? e : new Error(String(e));
+    }
+  }, [html, allowRemote, cidUrls]);
+
+  const retry = useCallback(() => setAttempt((a) => a + 1), []);
+
+  if (header === undefined) {
+    return (
+      <section className="reader-pane" aria-label="Message" aria-busy="true">
+        <p className="reader-status" role="status">
+          Loading message…
+        </p>
+      </section>
+    );
+  }
+  if (header === null) {
+    return (
+      <section className="reader-pane" aria-label="Message">
+        <p className="reader-status">This message is no longer here. It may have been moved or deleted.</p>
+      </section>
+    );
+  }
+
+  let content: ReactNode;
+  if (body) {
+    if (sanitized instanceof Error) {
+      content = (
+        <p className="reader-status reader-error" role="alert">
+          This message cannot be shown safely: {sanitized.message}
+        </p>
+      );
+    } else if (sanitized) {
+      content = <MessageFrame html={sanitized.html} allowRemote={allowRemote} />;
+    } else if (body.text !== null && body.text.trim() !== '') {
+      content = <PlainTextBody text={body.text} />;
+    } else {
+      content = <p className="reader-status muted">This message has no text.</p>;
+    }
+  } else if (fetched?.status === 'error') {
+    content = (
+      <div className="reader-status reader-error" role="alert">
+        <p>Couldn’t load this message: {fetched.error}</p>
+        <button type="button" onClick={retry}>
+          Try again
+        </button>
+      </div>
+    );
+  } else {
+    content = (
+      <p className="reader-status" role="status">
+        Loading message…
+      </p>
+    );
+  }
+
+  return (
+    <section className="reader-pane" aria-label={`Message: ${header.subject || '(no subject)'}`} aria-busy={!body && fetched?.status !== 'error'}>
+      <MessageHeaderBlock header={header} attachments={body ? visibleAttachments(body) : []} />
+      {sanitized && !(sanitized instanceof Error) && !allowRemote && (
+        <RemoteContentBar
+          blocked={sanitized.blockedRemote}
+          trackers={sanitized.trackers}
+          sender={sender}
+          onLoadOnce={() => setLoadedOnce(key)}
+          onAlwaysForSender={(address) => {
+            // Load now even if the preference could not be saved.
+            setLoadedOnce(key);
+            allowSender(address);
+          }}
+        />
+      )}
+      <div className="reader-body">{content}</div>
+    </section>
+  );
+}
+
+/** Inline parts with a Content-ID are pictures of an HTML body, not attachments to list. */
+function visibleAttachments(body: BodyRecord): AttachmentMeta[] {
+  return body.attachments.filter((a) => !(body.html !== null && a.inline && a.contentId));
+}
+
+function MessageHeaderBlock({ header, attachments }: { header: MessageRecord; attachments: AttachmentMeta[] }) {
+  const from = header.from[0];
+  const date = new Date(header.date);
+  return (
+    <header className="reader-header">
+      <h1 className="reader-subject">{header.subject || '(no subject)'}</h1>
+      <dl className="reader-meta">
+        <dt>From</dt>
+        <dd className="reader-from">
+          {from ? (
+            <>
+              {from.name.trim() && <span className="reader-from-name">{from.name.trim()} </span>}
+              <span className="reader-from-address">{from.name.trim() ? `<${from.address}>` : from.address}</span>
+            </>
+          ) : (
+            '(no sender)'
+          )}
+        </dd>
+        {header.to.length > 0 && (
+          <>
+            <dt>To</dt>
+            <dd>
+              <AddressList addresses={header.to} label="recipients" />
+            </dd>
+          </>
+        )}
+        {header.cc.length > 0 && (
+          <>
+            <dt>Cc</dt>
+            <dd>
+              <AddressList addresses={header.cc} label="copy recipients" />
+            </dd>
+          </>
+        )}
+        <dt>Date</dt>
+        <dd>
+          <time dateTime={Number.isNaN(date.getTime()) ? undefined : date.toISOString()}>{fullDate(header.date)}</time>
+        </dd>
+      </dl>
+      {attachments.length > 0 && <AttachmentList attachments={attachments} />}
+    </header>
+  );
+}
+
+const FEW = 10;
+
+function AddressList({ addresses, label }: { addresses: readonly Address[]; label: string }) {
+  const [all, setAll] = useState(false);
+  const shown = all ? addresses : addresses.slice(0, FEW);
+  const rest = addresses.length - shown.length;
+  return (
+    <>
+      {shown.map(formatAddress).join(', ')}
+      {rest > 0 && (
+        <>
+          {' '}
+          <button type="button" className="reader-link-button" onClick={() => setAll(true)} aria-label={`Show all ${addresses.length.toLocaleString()} ${label}`}>
+            and {rest.toLocaleString()} more
+          </button>
+        </>
+      )}
+    </>
+  );
+}
+
+function AttachmentList({ attachments }: { attachments: AttachmentMeta[] }) {
+  const label = attachments.length === 1 ? '1 attachment' : `${attachments.length.toLocaleString()} attachments`;
+  return (
+    <ul className="reader-attachments" aria-label={label}>
+      {attachments.map((a) => {
+        const name = a.filename.trim() || 'Unnamed attachment';
+        const size = formatSize(a.size);
+        const type = a.contentType || 'unknown type';
+        return (
+          <li key={a.partId} className="reader-attachment" aria-label={`${name}, ${size}, ${type}`}>
+            <span className="reader-attachment-name">{name}</span>
+            <span className="muted small">
+              {size} · {type}
+            </span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
