@@ -28,6 +28,15 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'CONFLICT',
   'STORAGE_FAILED',
+  // Sending
+  /** The server refused one or more recipients (its words are in the message and `details.server`). */
+  'RECIPIENT_REJECTED',
+  /** The message is larger than the server accepts. */
+  'MESSAGE_TOO_LARGE',
+  /** The connection dropped after the whole message went out: it may have been sent. Ask the person. */
+  'SEND_UNCERTAIN',
+  /** The server refused the From address (not one this login may send as). */
+  'SENDER_REJECTED',
 ] as const;
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES);

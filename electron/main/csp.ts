@@ -3,7 +3,7 @@
  * host (which serves the same renderer), so it never imports Electron.
  *
  * No inline or remote scripts, no plugins, no framing of the app, no forms or <base>
- * tricks. Mail HTML is shown only in blob: iframes (frame-src), and images only from the
+ * tricks. Mail HTML is shown only in sandboxed srcdoc iframes under their own CSP, and images only from the
  * app itself or data:/blob: URLs the renderer made: remote content never loads directly.
  */
 export interface CspOptions {

@@ -1,6 +1,8 @@
 import type { Contract } from './define';
 import { accountEvents, accountMethods } from './accounts';
 import { appEvents, appMethods } from './app';
+import { outboxEvents, outboxMethods } from './outbox';
+import { remoteMethods } from './remote';
 import { syncEvents, syncMethods } from './sync';
 
 /**
@@ -8,8 +10,8 @@ import { syncEvents, syncMethods } from './sync';
  * renderer. Written once; both transports and both sides derive from it.
  */
 export const contract = {
-  methods: { ...appMethods, ...accountMethods, ...syncMethods },
-  events: { ...appEvents, ...accountEvents, ...syncEvents },
+  methods: { ...appMethods, ...accountMethods, ...syncMethods, ...outboxMethods, ...remoteMethods },
+  events: { ...appEvents, ...accountEvents, ...syncEvents, ...outboxEvents },
 } as const satisfies Contract;
 
 export type PetrelContract = typeof contract;
@@ -17,3 +19,5 @@ export * from './define';
 export * from './app';
 export * from './accounts';
 export * from './sync';
+export * from './remote';
+export * from './outbox';

@@ -4,8 +4,6 @@ import { FRAME_SANDBOX, frameDocument } from './frame-document';
 export interface MessageFrameProps {
   /** Output of sanitizeMessageHtml: never pass unsanitized mail here. */
   html: string;
-  /** Must match the allowRemote the HTML was sanitized with (it opens the CSP to http(s) images). */
-  allowRemote: boolean;
   title?: string;
 }
 
@@ -15,8 +13,8 @@ export interface MessageFrameProps {
  * window-open rules). The frame fills its container and scrolls itself: without scripts
  * or same-origin access nobody can measure the mail's height, and none is needed.
  */
-export function MessageFrame({ html, allowRemote, title = 'Message content' }: MessageFrameProps) {
-  const doc = useMemo(() => frameDocument(html, allowRemote), [html, allowRemote]);
+export function MessageFrame({ html, title = 'Message content' }: MessageFrameProps) {
+  const doc = useMemo(() => frameDocument(html), [html]);
   return (
     <iframe
       className="reader-frame"

@@ -92,27 +92,38 @@ describe('Reader', () => {
     expect(host.textContent).toContain('Petrel blocked 1 remote image to protect your privacy.');
   });
 
-  it('loads remote images for this message only, or always for the sender', async () => {
+  it('loads remote images for this message only, through the engine, never the network', async () => {
     await putBody(db, bodyOf({ html: '<img src="https://img.example/a.png" alt="pic">' }));
-    const { engine } = fakeEngine(() => Promise.reject(new Error('no')));
+    const { engine, call } = fakeEngine(async (method) =>
+      method === 'remote.images'
+        ? { images: [{ url: 'https://img.example/a.png', dataUrl: 'data:image/png;base64,AAAA' }] }
+        : Promise.reject(new Error('no')),
+    );
     await render(engine);
     await waitFor(() => button('Load remote images'), 'the bar');
+    expect(call).not.toHaveBeenCalledWith('remote.images', expect.anything(), expect.anything());
     await act(async () => button('Load remote images')?.click());
+    await waitFor(() => (frame()?.getAttribute('srcdoc') ?? '').includes('data:image/png;base64,AAAA'), 'the image');
     const doc = frame()?.getAttribute('srcdoc') ?? '';
-    expect(doc).toContain('src="https://img.example/a.png"');
-    expect(doc).toContain('img-src data: blob: https: http:');
+    expect(call).toHaveBeenCalledWith('remote.images', { urls: ['https://img.example/a.png'] }, expect.anything());
+    expect(doc).not.toContain('https://img.example');
+    expect(doc).toContain("img-src data: blob:;");
     expect(button('Load remote images')).toBeUndefined();
     expect(localStorage.getItem(ALLOWLIST_KEY)).toBeNull();
   });
 
   it('remembers "Always for <sender>"', async () => {
     await putBody(db, bodyOf({ html: '<img src="https://img.example/a.png" alt="pic">' }));
-    const { engine } = fakeEngine(() => Promise.reject(new Error('no')));
+    const { engine } = fakeEngine(async (method) =>
+      method === 'remote.images'
+        ? { images: [{ url: 'https://img.example/a.png', dataUrl: 'data:image/png;base64,BBBB' }] }
+        : Promise.reject(new Error('no')),
+    );
     await render(engine);
     const always = await waitFor(() => button('Always for ada@example.test'), 'the always button');
     await act(async () => always.click());
     expect(JSON.parse(localStorage.getItem(ALLOWLIST_KEY) ?? '[]')).toEqual(['ada@example.test']);
-    expect(frame()?.getAttribute('srcdoc')).toContain('src="https://img.example/a.png"');
+    await waitFor(() => (frame()?.getAttribute('srcdoc') ?? '').includes('data:image/png;base64,BBBB'), 'the image');
   });
 
   it('fetches a body it does not have, shows it and caches it', async () => {

@@ -34,6 +34,38 @@ type FetchState =
   | { key: string; status: 'done'; body: BodyRecord }
   | { key: string; status: 'error'; error: string };
 
+const NO_REMOTE: ReadonlyMap<string, string> = new Map();
+
+/**
+ * Once remote content is allowed, the engine fetches the message's remote images and
+ * they are shown as data: URLs; the renderer itself never touches the network.
+ */
+function useRemoteImages(
+  key: string,
+  html: string | null,
+  allowRemote: boolean,
+  cidUrls: ReadonlyMap<string, string>,
+): ReadonlyMap<string, string> {
+  const engine = useEngine();
+  const [loaded, setLoaded] = useState<{ key: string; images: ReadonlyMap<string, string> } | null>(null);
+  useEffect(() => {
+    if (!allowRemote || html === null) return;
+    const urls = sanitizeMessageHtml(html, { allowRemote: false, cidUrls }).remoteImageUrls.slice(0, 100);
+    if (urls.length === 0) return;
+    const ac = new AbortController();
+    engine.call('remote.images', { urls }, { signal: ac.signal }).then(
+      ({ images }) => {
+        const map = new Map<string, string>();
+        for (const img of images) if ('dataUrl' in img) map.set(img.url, img.dataUrl);
+        setLoaded({ key, images: map });
+      },
+      () => undefined,
+    );
+    return () => ac.abort();
+  }, [engine, key, html, allowRemote, cidUrls]);
+  return loaded?.key === key ? loaded.images : NO_REMOTE;
+}
+
 function useSenderAllowed(address: string | null): boolean {
   return useSyncExternalStore(subscribeAllowlist, () => (address ? isSenderAllowed(address) : false));
 }
@@ -99,14 +131,15 @@ export function Reader({ messageKey, resolveCidUrls = resolveNoCids }: ReaderPro
 
   const cidUrls = useMemo(() => (body ? resolveCidUrls(body) : NO_CID_URLS), [body, resolveCidUrls]);
   const html = body?.html ?? null;
+  const remoteImages = useRemoteImages(key, html, allowRemote, cidUrls);
   const sanitized = useMemo((): SanitizedHtml | Error | null => {
     if (html === null) return null;
     try {
-      return sanitizeMessageHtml(html, { allowRemote, cidUrls });
+      return sanitizeMessageHtml(html, { allowRemote, cidUrls, remoteImages });
     } catch (e) {
       return e instanceof Error ? e : new Error(String(e));
     }
-  }, [html, allowRemote, cidUrls]);
+  }, [html, allowRemote, cidUrls, remoteImages]);
 
   const retry = useCallback(() => setAttempt((a) => a + 1), []);
 
@@ -136,7 +169,7 @@ export function Reader({ messageKey, resolveCidUrls = resolveNoCids }: ReaderPro
         </p>
       );
     } else if (sanitized) {
-      content = <MessageFrame html={sanitized.html} allowRemote={allowRemote} />;
+      content = <MessageFrame html={sanitized.html} />;
     } else if (body.text !== null && body.text.trim() !== '') {
       content = <PlainTextBody text={body.text} />;
     } else {

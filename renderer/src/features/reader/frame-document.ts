@@ -1,16 +1,17 @@
 /**
  * The document a message frame shows: sanitized mail HTML under its own strict CSP.
  * No script-src at all (default-src 'none' covers it), so even markup the sanitizer missed
- * cannot run; images only from data:/blob: URLs we made, plus http(s) once allowed.
+ * cannot run; images only from data:/blob: URLs we made (remote ones fetched by the engine).
  */
 
 export const FRAME_SANDBOX = 'allow-popups allow-popups-to-escape-sandbox';
 
-export function frameCsp(allowRemote: boolean): string {
+export function frameCsp(): string {
   return [
     "default-src 'none'",
     "style-src 'unsafe-inline'",
-    `img-src data: blob:${allowRemote ? ' https: http:' : ''}`,
+    // Remote images arrive as data: URLs fetched by the engine: the network stays out.
+    'img-src data: blob:',
     'font-src data:',
     "media-src 'none'",
     "form-action 'none'",
@@ -36,10 +37,10 @@ blockquote { margin-left: 0.5em; padding-left: 0.75em; border-left: 3px solid #d
 `;
 
 /** The srcdoc of a frame showing already sanitized HTML. The CSP comes first in <head>. */
-export function frameDocument(sanitizedHtml: string, allowRemote: boolean): string {
+export function frameDocument(sanitizedHtml: string): string {
   return (
     '<!doctype html><html><head>' +
-    `<meta http-equiv="Content-Security-Policy" content="${frameCsp(allowRemote)}">` +
+    `<meta http-equiv="Content-Security-Policy" content="${frameCsp()}">` +
     '<meta name="referrer" content="no-referrer">' +
     '<meta name="color-scheme" content="light">' +
     `<style>${BASE_STYLE}</style>` +

@@ -5,7 +5,15 @@ import { BLOCKED_ATTR, MISSING_CID_ATTR, safeLinkTarget, sanitizeMessageHtml, TR
 
 const NO_CIDS = new Map<string, string>();
 const blocked = { allowRemote: false, cidUrls: NO_CIDS };
-const allowed = { allowRemote: true, cidUrls: NO_CIDS };
+/** What the engine hands back for remote images: a data: URL per fetched URL. */
+const fetchedAll = new Proxy(new Map<string, string>(), {
+  get(target, prop) {
+    if (prop === 'get') return (url: string) => `data:image/png;base64,${btoa(url)}`;
+    return Reflect.get(target, prop) as unknown;
+  },
+}) as ReadonlyMap<string, string>;
+const dataFor = (url: string) => `data:image/png;base64,${btoa(url)}`;
+const allowed = { allowRemote: true, cidUrls: NO_CIDS, remoteImages: fetchedAll };
 
 /** Parses sanitized output the way the frame would, for structural assertions. */
 function parse(html: string): HTMLElement {
@@ -132,12 +140,13 @@ describe('sanitizeMessageHtml with remote content allowed', () => {
   const body = parse(out.html);
   const all = urlsIn(body).join('\n');
 
-  it('loads remote <img> src and srcset, nothing else', () => {
-    expect(body.querySelector('img[alt="A photo"]')?.getAttribute('src')).toBe('https://images.example.com/photo.jpg');
+  it('shows remote <img> through the data: URLs the engine fetched, nothing else', () => {
+    expect(body.querySelector('img[alt="A photo"]')?.getAttribute('src')).toBe(dataFor('https://images.example.com/photo.jpg'));
     const set = body.querySelector('img[alt="Set"]');
-    expect(set?.getAttribute('src')).toBe('https://images.example.com/small.jpg');
-    expect(set?.getAttribute('srcset')).toBe('https://images.example.com/big.jpg 2x');
+    expect(set?.getAttribute('src')).toBe(dataFor('https://images.example.com/small.jpg'));
+    expect(set?.hasAttribute('srcset')).toBe(false);
     expect(set?.getAttribute('referrerpolicy')).toBe('no-referrer');
+    expect(out.remoteImageUrls).toEqual(['https://images.example.com/photo.jpg', 'https://images.example.com/small.jpg']);
     expect(body.querySelector(`img[${BLOCKED_ATTR}]`)).toBeNull();
     // Not the CSS, the stylesheet, frames or plugins.
     expect(all).not.toMatch(/evil\.example/);
@@ -163,17 +172,32 @@ describe('sanitizeMessageHtml with remote content allowed', () => {
     const b = parse(r.html);
     expect(r.trackers).toBe(5);
     for (const id of ['a', 'b', 'c', 'd', 'e']) expect(b.querySelector(`#${id}`)?.hasAttribute('src'), id).toBe(false);
-    expect(b.querySelector('#f')?.getAttribute('src')).toBe('https://ok.example/f');
+    expect(b.querySelector('#f')?.getAttribute('src')).toBe(dataFor('https://ok.example/f'));
+    expect(r.remoteImageUrls).toEqual(['https://ok.example/f']);
   });
 
   it('loads protocol-relative images over https', () => {
     const r = sanitizeMessageHtml('<img src="//img.example/x.png" alt="x">', allowed);
-    expect(parse(r.html).querySelector('img')?.getAttribute('src')).toBe('https://img.example/x.png');
+    expect(r.remoteImageUrls).toEqual(['https://img.example/x.png']);
+    expect(parse(r.html).querySelector('img')?.getAttribute('src')).toBe(dataFor('https://img.example/x.png'));
     expect(sanitizeMessageHtml('<img src="//img.example/x.png" alt="x">', blocked).blockedRemote).toBe(1);
   });
 });
 
 describe('sanitizeMessageHtml images', () => {
+  it('shows an allowed remote image only once the engine fetched it; never a non-image data URL', () => {
+    const html = '<img id="a" src="https://img.example/a.png"><img id="b" src="https://img.example/b.png">';
+    const remoteImages = new Map([
+      ['https://img.example/a.png', 'data:image/png;base64,AAAA'],
+      ['https://img.example/b.png', 'data:text/html;base64,PHNjcmlwdD4='],
+    ]);
+    const b = parse(sanitizeMessageHtml(html, { allowRemote: true, cidUrls: NO_CIDS, remoteImages }).html);
+    expect(b.querySelector('#a')?.getAttribute('src')).toBe('data:image/png;base64,AAAA');
+    expect(b.querySelector('#b')?.hasAttribute('src')).toBe(false);
+    expect(b.querySelector('#b')?.getAttribute(BLOCKED_ATTR)).toBe('loading');
+    expect(b.innerHTML).not.toContain('https://img.example');
+  });
+
   it('replaces cid: images with the local URL and marks the unknown ones', () => {
     const cidUrls = new Map([
       ['logo@petrel', 'blob:https://app.example/1234-5678'],

@@ -16,6 +16,11 @@ export interface SanitizeOptions {
   allowRemote: boolean;
   /** contentId -> the local blob: or data:image URL of an inline part (cid: images). */
   cidUrls: ReadonlyMap<string, string>;
+  /**
+   * Remote image URL -> the data:image URL the engine fetched for it. With allowRemote, an
+   * image shows only through this map: the frame's CSP never lets the network in.
+   */
+  remoteImages?: ReadonlyMap<string, string>;
 }
 
 export interface SanitizedHtml {
@@ -32,6 +37,8 @@ export interface SanitizedHtml {
    * backgrounds), `background` attributes, frames, plugins and media.
    */
   blockedAlways: number;
+  /** The remote image URLs (not trackers) this message shows once allowed: what to fetch. */
+  remoteImageUrls: string[];
 }
 
 /** Marks on rewritten images, for the frame's styles and for tests. */
@@ -248,16 +255,18 @@ function rewriteImage(img: Element, r: Run): void {
     r.result.trackers++;
     return;
   }
-  if (!r.opts.allowRemote) {
+  // One URL per image: the src, else the first srcset candidate (the engine fetches it).
+  const wanted = remoteSrc ? (src.startsWith('//') ? `https:${src}` : src) : isRemoteOnlySrcset(srcset) ? remoteSet[0] : undefined;
+  if (wanted) r.result.remoteImageUrls.push(wanted);
+  const fetched = wanted ? r.opts.remoteImages?.get(wanted) : undefined;
+  if (!r.opts.allowRemote || !fetched || !/^data:image\//i.test(fetched)) {
     // Dimensions and alt stay, so the layout holds and the person sees what is missing.
-    img.setAttribute(BLOCKED_ATTR, 'remote');
-    r.result.blockedRemote++;
+    img.setAttribute(BLOCKED_ATTR, r.opts.allowRemote ? 'loading' : 'remote');
+    if (!r.opts.allowRemote) r.result.blockedRemote++;
     if (local) img.setAttribute('src', local);
     return;
   }
-  if (remoteSrc) img.setAttribute('src', src.startsWith('//') ? `https:${src}` : src);
-  else if (local) img.setAttribute('src', local);
-  if (isRemoteOnlySrcset(srcset)) img.setAttribute('srcset', srcset);
+  img.setAttribute('src', fetched);
 }
 
 function rewriteBackground(el: Element, r: Run): void {
@@ -315,7 +324,7 @@ function bodyStyle(body: Element): string {
 
 export function sanitizeMessageHtml(html: string, opts: SanitizeOptions): SanitizedHtml {
   const p = getPurifier();
-  const result: SanitizedHtml = { html: '', blockedRemote: 0, trackers: 0, blockedAlways: 0 };
+  const result: SanitizedHtml = { html: '', blockedRemote: 0, trackers: 0, blockedAlways: 0, remoteImageUrls: [] };
   const counts = { remote: 0 };
   const resolve = (cid: string) => resolveCid(opts.cidUrls, cid);
   run = { opts, result, css: { resolveCid: resolve, counts } };
