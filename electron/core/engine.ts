@@ -6,8 +6,15 @@ import { verifyAccount } from './accounts/verify';
 import { discover, type DiscoveryOptions } from './accounts/discovery';
 import { createLogger, type Logger } from './log';
 import { FileSecretStore, type SecretStore } from './secrets/secret-store';
+import { AttachmentService } from './attachments';
 import { registerAccountServices } from './services/accounts';
+import { registerAttachmentServices } from './services/attachments';
 import { registerAppServices } from './services/app';
+import { registerRemoteServices } from './services/remote';
+import { OutboxService } from './outbox';
+import { registerOutboxServices } from './services/outbox';
+import { registerSyncServices } from './services/sync';
+import { SyncEngine } from './sync';
 
 export interface EngineOptions {
   /** Where settings and (in the Node host) the secrets file live. */
@@ -28,6 +35,8 @@ export class Engine {
   readonly startedAt = Date.now();
   readonly log: Logger;
   readonly accounts: AccountService;
+  readonly sync: SyncEngine;
+  readonly outbox: OutboxService;
 
   constructor(readonly options: EngineOptions) {
     this.log = options.logger ?? createLogger('engine');
@@ -39,10 +48,32 @@ export class Engine {
       discover: (email) => discover(email, { ...options.discovery, log: (m) => this.log.info(m) }),
       verify: (draft, s) => verifyAccount(draft, s),
     });
+    this.sync = new SyncEngine({
+      log: this.log.child('sync'),
+      getAccounts: async () => {
+        const list = await this.accounts.list();
+        const out = [];
+        for (const account of list) {
+          try {
+            out.push({ account, password: (await this.accounts.secretsOf(account)).password });
+          } catch (e) {
+            this.log.warn(`account ${account.id} has no usable password`, e);
+          }
+        }
+        return out;
+      },
+    });
+    this.outbox = new OutboxService({ dataDir: options.dataDir, accounts: this.accounts, log: this.log.child('outbox') });
+    // Accounts added, edited or removed: connect, reconnect or close their sessions.
+    this.accounts.onChange(() => {
+      this.sync.accountsChanged().catch((e: unknown) => this.log.error('applying account changes', e));
+    });
   }
 
   async close(): Promise<void> {
-    // Connections and timers are closed here as features add them.
+    // In-flight sends finish first (bounded), then the sync connections close.
+    await this.outbox.close();
+    await this.sync.close();
   }
 }
 
@@ -57,5 +88,10 @@ export function createRpcServer(engine: Engine, transport: TransportKind): RpcSe
   });
   registerAppServices(server, engine, transport);
   registerAccountServices(server, engine.accounts);
+  registerSyncServices(server, engine.sync);
+  registerRemoteServices(server, engine.log.child('remote'));
+  registerOutboxServices(server, engine.outbox);
+  // Attachments on demand: stateless (a short IMAP connection per request), so one per server is fine.
+  registerAttachmentServices(server, new AttachmentService({ accounts: engine.accounts, log: engine.log.child('attachments') }));
   return server;
 }

@@ -6,12 +6,16 @@ import { petrelDb, startSync } from './db';
 import { DbProvider } from './db/db-context';
 import { createEngineConnection } from './ipc/connect';
 import { EngineProvider } from './ipc/engine-context';
+import { ComposeProvider } from './features/compose';
+import { OutboxProvider, startOutbox } from './outbox';
 import './styles.css';
 
 const engine = createEngineConnection();
 const db = petrelDb();
 // The store follows the engine from the first moment: deltas in, cursors out on every reconnect.
 const sync = startSync(db, engine);
+// Queued mail goes out as soon as the engine and the account can take it, across restarts.
+const outbox = startOutbox(engine);
 // Reconnect at once when the network comes back rather than waiting out the backoff.
 window.addEventListener('online', () => engine.retryNow());
 
@@ -22,7 +26,11 @@ createRoot(root).render(
     <EngineProvider value={engine}>
       <DbProvider value={db}>
         <SyncProvider value={sync}>
-          <App />
+          <OutboxProvider value={outbox}>
+            <ComposeProvider>
+              <App />
+            </ComposeProvider>
+          </OutboxProvider>
         </SyncProvider>
       </DbProvider>
     </EngineProvider>

@@ -1,6 +1,7 @@
 import type { Contract } from './define';
 import { accountEvents, accountMethods } from './accounts';
 import { appEvents, appMethods } from './app';
+import { attachmentMethods } from './attachments';
 import { outboxEvents, outboxMethods } from './outbox';
 import { remoteMethods } from './remote';
 import { syncEvents, syncMethods } from './sync';
@@ -10,7 +11,7 @@ import { syncEvents, syncMethods } from './sync';
  * renderer. Written once; both transports and both sides derive from it.
  */
 export const contract = {
-  methods: { ...appMethods, ...accountMethods, ...syncMethods, ...outboxMethods, ...remoteMethods },
+  methods: { ...appMethods, ...accountMethods, ...syncMethods, ...outboxMethods, ...remoteMethods, ...attachmentMethods },
   events: { ...appEvents, ...accountEvents, ...syncEvents, ...outboxEvents },
 } as const satisfies Contract;
 
@@ -21,3 +22,4 @@ export * from './accounts';
 export * from './sync';
 export * from './remote';
 export * from './outbox';
+export * from './attachments';

@@ -4,6 +4,7 @@ import { allFolders } from '../db';
 import { useDb } from '../db/db-context';
 import { AccountList } from '../features/accounts/AccountList';
 import { FolderTree, type FolderSelection } from '../features/folders/FolderTree';
+import { ComposeButton, OutboxButton } from '../features/compose';
 import { MessageList } from '../features/messages/MessageList';
 import { Reader } from '../features/reader/Reader';
 import { ConnectionBanner, ConnectionStatus } from '../features/status/ConnectionStatus';
@@ -40,6 +41,7 @@ export function App() {
           </svg>
           <span>Petrel</span>
         </div>
+        <ComposeButton />
         <AccountList
           renderFolders={(a) => (
             <FolderTree
@@ -53,6 +55,7 @@ export function App() {
           )}
         />
         <div className="sidebar-fill" />
+        <OutboxButton />
         <ConnectionStatus />
       </aside>
       <main className="main">

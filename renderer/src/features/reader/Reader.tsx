@@ -4,7 +4,8 @@ import type { Address, AttachmentMeta } from '../../../../shared/contract';
 import { message, messageBody, putBody, type BodyRecord, type MessageKey, type MessageRecord } from '../../db';
 import { useDb } from '../../db/db-context';
 import { useEngine } from '../../ipc/engine-context';
-import { formatAddress, formatSize, fullDate } from './format';
+import { AttachmentList } from './Attachments';
+import { formatAddress, fullDate } from './format';
 import { MessageFrame } from './MessageFrame';
 import { PlainTextBody } from './PlainTextBody';
 import { allowSender, isSenderAllowed, subscribeAllowlist } from './remote-allowlist';
@@ -257,7 +258,14 @@ function MessageHeaderBlock({ header, attachments }: { header: MessageRecord; at
           <time dateTime={Number.isNaN(date.getTime()) ? undefined : date.toISOString()}>{fullDate(header.date)}</time>
         </dd>
       </dl>
-      {attachments.length > 0 && <AttachmentList attachments={attachments} />}
+      {attachments.length > 0 && (
+        <AttachmentList
+          // A new message starts with no save states (and cancels the old one's downloads).
+          key={`${header.accountId}\u0000${header.path}\u0000${header.uidValidity}\u0000${header.uid}`}
+          owner={{ accountId: header.accountId, path: header.path, uidValidity: header.uidValidity, uid: header.uid }}
+          attachments={attachments}
+        />
+      )}
     </header>
   );
 }
@@ -280,26 +288,5 @@ function AddressList({ addresses, label }: { addresses: readonly Address[]; labe
         </>
       )}
     </>
-  );
-}
-
-function AttachmentList({ attachments }: { attachments: AttachmentMeta[] }) {
-  const label = attachments.length === 1 ? '1 attachment' : `${attachments.length.toLocaleString()} attachments`;
-  return (
-    <ul className="reader-attachments" aria-label={label}>
-      {attachments.map((a) => {
-        const name = a.filename.trim() || 'Unnamed attachment';
-        const size = formatSize(a.size);
-        const type = a.contentType || 'unknown type';
-        return (
-          <li key={a.partId} className="reader-attachment" aria-label={`${name}, ${size}, ${type}`}>
-            <span className="reader-attachment-name">{name}</span>
-            <span className="muted small">
-              {size} · {type}
-            </span>
-          </li>
-        );
-      })}
-    </ul>
   );
 }

@@ -1,0 +1,75 @@
+/**
+ * Attachments on demand (Save in the reader), each on a short-lived IMAP connection of its
+ * own: it opens, fetches the one part and logs out, whatever happens. Saving is rare and
+ * bursty ("Save all" asks one after another), so a connection per request is simpler than
+ * a pool and never competes with the sync engine's connections.
+ */
+import { ImapFlow } from 'imapflow';
+import {
+  MAX_ATTACHMENT_DOWNLOAD_BYTES,
+  type Account,
+  type AttachmentContent,
+  type AttachmentRef,
+} from '../../../shared/contract';
+import { PetrelError } from '../../../shared/errors';
+import type { Secrets } from '../accounts/verify';
+import { imapClientOptions } from '../imap/client-options';
+import type { Logger } from '../log';
+import { mapServerError } from '../net/map-error';
+import { fetchAttachment } from './fetch-attachment';
+
+export interface AttachmentAccounts {
+  get(id: string): Promise<Account>;
+  secretsOf(account: Account): Promise<Secrets>;
+}
+
+export interface AttachmentServiceDeps {
+  accounts: AttachmentAccounts;
+  log: Logger;
+  /** Default MAX_ATTACHMENT_DOWNLOAD_BYTES (tests lower it). */
+  maxBytes?: number;
+  timeouts?: { connectMs?: number; socketMs?: number };
+}
+
+export class AttachmentService {
+  constructor(private readonly deps: AttachmentServiceDeps) {}
+
+  /** One attachment's bytes; `signal` (the caller went away) closes the connection at once. */
+  async fetch(ref: AttachmentRef, signal?: AbortSignal): Promise<AttachmentContent> {
+    const account = await this.deps.accounts.get(ref.accountId);
+    const { password } = await this.deps.accounts.secretsOf(account);
+    const server = { protocol: 'IMAP' as const, host: account.imap.host, port: account.imap.port };
+    const client = new ImapFlow(
+      imapClientOptions(account.imap, { password }, account.pins, {
+        connectionTimeout: this.deps.timeouts?.connectMs ?? 30_000,
+        greetingTimeout: this.deps.timeouts?.connectMs ?? 30_000,
+        socketTimeout: this.deps.timeouts?.socketMs ?? 120_000,
+        disableAutoIdle: true,
+        id: `${account.id}:attachments`,
+      }),
+    );
+    // An unhandled 'error' event would end the engine; the pending command rejects anyway.
+    client.on('error', (e: Error) =>
+      this.deps.log.warn('attachment IMAP connection error', { code: (e as { code?: unknown }).code, message: e.message }),
+    );
+    const abort = () => client.close();
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      signal?.throwIfAborted();
+      await client.connect();
+      return await fetchAttachment(client, ref, {
+        maxBytes: this.deps.maxBytes ?? MAX_ATTACHMENT_DOWNLOAD_BYTES,
+        note: (m) => this.deps.log.info(m),
+      });
+    } catch (e) {
+      if (signal?.aborted) throw new PetrelError('CANCELLED', 'The download was cancelled.');
+      const error = mapServerError(e, server);
+      if (!(e instanceof PetrelError)) this.deps.log.warn(`fetching an attachment failed (${account.id})`, error.code);
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', abort);
+      if (client.usable) await client.logout().catch(() => client.close());
+      else client.close();
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export { SyncEngine, type SyncEngineOptions, type SyncAccount } from './sync-engine';
+export type { BodyRef } from './body-fetcher';

@@ -1,0 +1,115 @@
+/**
+ * Resuming from the renderer's cursors: changes made while the engine was closed
+ * converge through QRESYNC (no reset, only what changed is sent); replaying from an OLD
+ * cursor converges too; a renderer that reconnects mid-sync (a second resume) still
+ * ends exact, and no cursor from before the resume reaches it.
+ */
+import type { ImapFlow } from 'imapflow';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadMailServersFromEnv, type MailServers } from '../../../e2e/mailserver/mailserver';
+import type { SyncDelta } from '../../../shared/contract';
+import { snapshotCursors, startEngine, until, waitInSync, type Harness } from './testing/harness';
+import { bulkInsert, otherClient } from './testing/mail-store';
+import { testMessage } from './testing/messages';
+import { ReferenceModel } from './testing/model';
+
+const FOLDERS = ['INBOX', 'Projects', 'Archive'];
+const ALL = [...FOLDERS, 'Sent', 'Drafts', 'Junk', 'Trash'];
+
+describe('resume', () => {
+  let servers: MailServers;
+  let other: ImapFlow | undefined;
+  const open: Harness[] = [];
+
+  beforeAll(() => {
+    servers = loadMailServersFromEnv();
+  });
+
+  afterEach(async () => {
+    for (const h of open.splice(0)) await h.close();
+    await other?.logout().catch(() => undefined);
+    other = undefined;
+  });
+
+  function engine(model: ReferenceModel, options: Parameters<typeof startEngine>[2] = {}): Harness {
+    const h = startEngine(servers, 'alice', { model, ...options });
+    open.push(h);
+    return h;
+  }
+
+  /** Deltas the model received from `from` on. */
+  const since = (model: ReferenceModel, from: number) => model.log.slice(from);
+  const upserted = (deltas: SyncDelta[]) => deltas.reduce((n, d) => n + (d.kind === 'upsert' ? d.messages.length : 0), 0);
+
+  async function offlineChanges(client: ImapFlow, n: number): Promise<void> {
+    await client.append('INBOX', testMessage(1000 + n).raw);
+    await client.append('Projects', testMessage(2000 + n).raw, ['\\Seen']);
+    await client.mailboxOpen('Projects');
+    await client.messageFlagsAdd(`${n + 1}:${n + 5}`, ['\\Flagged']);
+    await client.messageFlagsRemove(`${n + 10}`, ['\\Seen']);
+    await client.messageDelete(`${n + 20}:${n + 22}`);
+    await client.messageMove(`${n + 30}`, 'Archive');
+    await client.mailboxOpen('INBOX');
+    await client.messageDelete('1');
+    await client.messageFlagsAdd('2', ['$Later']);
+    await client.mailboxClose();
+  }
+
+  it('converges after changes made while closed, sending only what changed (QRESYNC)', async () => {
+    await servers.resetUser('alice');
+    await bulkInsert(servers, 'alice', 'INBOX', Array.from({ length: 100 }, (_, i) => ({ raw: testMessage(i).raw })));
+    await bulkInsert(servers, 'alice', 'Projects', Array.from({ length: 500 }, (_, i) => ({ raw: testMessage(i).raw, flags: ['\\Seen'] })));
+    other = await otherClient(servers, 'alice');
+    const model = new ReferenceModel();
+
+    const first = engine(model);
+    await first.engine.resume([]);
+    await waitInSync(first, other, ALL);
+    const oldCursors = snapshotCursors(model);
+    await offlineChanges(other, 0);
+    await waitInSync(first, other, ALL);
+    await first.close();
+
+    // Closed: the renderer keeps its store and cursors; the server moves on.
+    await offlineChanges(other, 40);
+    const mark = model.log.length;
+    const second = engine(model);
+    await second.engine.resume(model.cursorList());
+    await waitInSync(second, other, FOLDERS);
+    const sent = since(model, mark);
+    expect(sent.filter((d) => d.kind === 'reset')).toEqual([]);
+    expect(sent.filter((d) => d.kind === 'uidset')).toEqual([]);
+    expect(upserted(sent)).toBeLessThanOrEqual(3);
+    expect(sent.some((d) => d.kind === 'expunge' && d.path === 'Projects')).toBe(true);
+    await second.close();
+
+    // Replaying from an older cursor (the renderer restored a backup, say) converges too.
+    await offlineChanges(other, 80);
+    const third = engine(model);
+    await third.engine.resume(oldCursors);
+    await waitInSync(third, other, FOLDERS);
+    expect(since(model, mark).filter((d) => d.kind === 'reset')).toEqual([]);
+  });
+
+  it('converges when the renderer resumes again in the middle of a big initial sync', async () => {
+    await servers.resetUser('alice');
+    await bulkInsert(servers, 'alice', 'Projects', Array.from({ length: 4000 }, (_, i) => ({ raw: testMessage(i).raw, flags: i % 2 ? ['\\Seen'] : [] })));
+    await bulkInsert(servers, 'alice', 'INBOX', Array.from({ length: 10 }, (_, i) => ({ raw: testMessage(i).raw })));
+    other = await otherClient(servers, 'alice');
+    const model = new ReferenceModel();
+    const h = engine(model, { batchSizes: [50, 200] });
+    await h.engine.resume([]);
+    await until('the initial sync of Projects under way', () => (model.progress.get(`${h.accountId}\u0000Projects`)?.synced ?? 0) >= 450);
+    // The renderer reconnected: it hands back what it has (no cursor for Projects yet).
+    const mark = model.log.length;
+    await h.engine.resume(model.cursorList());
+    await offlineChanges(other, 0);
+    await waitInSync(h, other, FOLDERS, 30_000);
+    const after = since(model, mark);
+    // Projects started over (its cursor was not in the resume), and only one cursor followed, from the new sync.
+    expect(after.filter((d) => d.kind === 'reset' && d.path === 'Projects')).toHaveLength(1);
+    const cursors = after.filter((d): d is Extract<SyncDelta, { kind: 'cursor' }> => d.kind === 'cursor' && d.cursor.path === 'Projects');
+    expect(cursors.length).toBeGreaterThanOrEqual(1);
+    expect(after.findIndex((d) => d.kind === 'reset' && d.path === 'Projects')).toBeLessThan(after.indexOf(cursors[0]!));
+  });
+});

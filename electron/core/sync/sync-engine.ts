@@ -1,0 +1,201 @@
+/**
+ * The sync engine: keeps every folder of every account in sync with the renderer, which
+ * holds the only copy of mail. It keeps no mail itself; it streams idempotent deltas in
+ * batches and resumes from the cursors the renderer hands back on every (re)connect.
+ *
+ * Per account (see AccountSync): a worker connection (folder list, STATUS polling, syncs
+ * of all folders but INBOX), an INBOX connection in IDLE (push), and a short-lived one
+ * for bodies on demand. Nothing starts before the first `resume`, so no account is
+ * synced from scratch only because the renderer had not said what it holds yet.
+ */
+import type { ImapFlow } from 'imapflow';
+import type { AccountStatus, FolderCursor, MessageBody, SyncBatch, SyncDelta } from '../../../shared/contract';
+import { PetrelError } from '../../../shared/errors';
+import { Listeners } from '../../../shared/ipc/transport';
+import type { Logger } from '../log';
+import { AccountSync, type AccountSyncOptions } from './account-sync';
+import type { BackoffOptions } from './backoff';
+import { DeltaBatcher, type BatcherOptions } from './batcher';
+import type { BodyRef } from './body-fetcher';
+import type { SyncAccount } from './connection';
+
+export type { SyncAccount } from './connection';
+
+export interface SyncEngineOptions {
+  log: Logger;
+  getAccounts: () => Promise<SyncAccount[]>;
+  /** Other folders' STATUS polling. Default 5000 ms. */
+  pollIntervalMs?: number;
+  /** imapflow re-issues IDLE at least this often (RFC 2177: before 29 minutes). Default 10 min. */
+  idleRestartMs?: number;
+  /** NOOP probe interval on idle connections (a dead one is noticed within a minute). Default 30000 ms. */
+  livenessMs?: number;
+  /** How long a probe may take before the connection is destroyed. Default 15000 ms. */
+  probeTimeoutMs?: number;
+  /** Initial-sync batch sizes, newest first; the last repeats. Default [50, 500, 2000, 5000]. */
+  batchSizes?: number[];
+  /** Folders without CONDSTORE are compared in full this often (flag changes leave STATUS alone). Default 120000 ms. */
+  rescanMs?: number;
+  /** IDLE notifications within this window make one sync. Default 50 ms. */
+  debounceMs?: number;
+  /** The on-demand body connection closes after this long unused. Default 60000 ms. */
+  bodyIdleCloseMs?: number;
+  backoff?: BackoffOptions;
+  batcher?: BatcherOptions;
+}
+
+export class SyncEngine {
+  private readonly accounts = new Map<string, AccountSync>();
+  private readonly batches = new Listeners<[SyncBatch]>();
+  private readonly statusListeners = new Listeners<[AccountStatus[]]>();
+  private readonly batcher: DeltaBatcher;
+  private readonly accountOptions: AccountSyncOptions;
+  private cursors: FolderCursor[] = [];
+  private started = false;
+  private closed = false;
+  private changing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: SyncEngineOptions) {
+    const livenessMs = opts.livenessMs ?? 30_000;
+    this.accountOptions = {
+      pollIntervalMs: opts.pollIntervalMs ?? 5000,
+      idleRestartMs: opts.idleRestartMs ?? 10 * 60_000,
+      livenessMs,
+      probeTimeoutMs: opts.probeTimeoutMs ?? 15_000,
+      rescanMs: opts.rescanMs ?? 120_000,
+      debounceMs: opts.debounceMs ?? 50,
+      batchSizes: opts.batchSizes ?? [50, 500, 2000, 5000],
+      bodyIdleCloseMs: opts.bodyIdleCloseMs ?? 60_000,
+      // Silence on a socket is probed, then fatal, after this long (imapflow's socketTimeout).
+      socketTimeoutMs: Math.max(60_000, 2 * livenessMs),
+      connectTimeoutMs: 15_000,
+      ...(opts.backoff ? { backoff: opts.backoff } : {}),
+    };
+    this.batcher = new DeltaBatcher((batch) => this.batches.emit(batch), opts.batcher);
+  }
+
+  onBatch(listener: (batch: SyncBatch) => void): () => void {
+    return this.batches.add(listener);
+  }
+
+  onStatus(listener: (statuses: AccountStatus[]) => void): () => void {
+    return this.statusListeners.add(listener);
+  }
+
+  statuses(): AccountStatus[] {
+    return [...this.accounts.values()].map((a) => a.currentStatus);
+  }
+
+  /**
+   * Starts (or continues) syncing every account from the renderer's cursors. Never
+   * rejects: callers fire and forget it, and what goes wrong later shows in the statuses.
+   */
+  async resume(cursors: FolderCursor[]): Promise<void> {
+    if (this.closed) return;
+    this.cursors = cursors;
+    if (!this.started) {
+      this.started = true;
+      await this.accountsChanged().catch((e: unknown) => this.opts.log.error('listing the accounts to sync failed', e));
+    }
+    // Syncs started before this resume end without a cursor (see AccountSyncState.generation):
+    // it would vouch for deltas this renderer may never have received.
+    for (const a of this.accounts.values()) {
+      a.resume(cursors.filter((c) => c.accountId === a.id));
+      a.start();
+    }
+  }
+
+  async syncNow(accountId?: string): Promise<void> {
+    this.assertOpen();
+    const targets = accountId ? [this.account(accountId)] : [...this.accounts.values()];
+    await Promise.all(targets.map((a) => a.syncNow()));
+  }
+
+  /** Accounts were added, removed or edited: connect new ones, close removed ones, reconnect edited ones. */
+  accountsChanged(): Promise<void> {
+    const run = this.changing.then(() => this.applyAccounts());
+    this.changing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyAccounts(): Promise<void> {
+    if (this.closed) return;
+    const list = await this.opts.getAccounts();
+    const wanted = new Map(list.map((sa) => [sa.account.id, sa]));
+    const removed = [...this.accounts.values()].filter((a) => !wanted.has(a.id));
+    for (const a of removed) this.accounts.delete(a.id);
+    for (const [id, sa] of wanted) {
+      const existing = this.accounts.get(id);
+      if (existing) {
+        existing.update(sa);
+        continue;
+      }
+      const a = new AccountSync(sa, (d) => this.push(d), () => this.emitStatuses(), this.accountOptions, this.opts.log.child(`sync:${id}`));
+      this.accounts.set(id, a);
+      if (this.started) {
+        a.resume(this.cursors.filter((c) => c.accountId === id));
+        a.start();
+      }
+    }
+    await Promise.all(removed.map((a) => a.close()));
+    this.emitStatuses();
+  }
+
+  fetchBody(ref: BodyRef): Promise<MessageBody> {
+    this.assertOpen();
+    return this.account(ref.accountId).fetchBody(ref);
+  }
+
+  /** Creates a folder on the server; resolves once the new folder list has been sent. */
+  createFolder(accountId: string, path: string): Promise<void> {
+    return this.folderOp(accountId, 'creating a folder', (c) => c.mailboxCreate(path));
+  }
+
+  renameFolder(accountId: string, from: string, to: string): Promise<void> {
+    return this.folderOp(accountId, 'renaming a folder', (c) => c.mailboxRename(from, to));
+  }
+
+  deleteFolder(accountId: string, path: string): Promise<void> {
+    return this.folderOp(accountId, 'deleting a folder', (c) => c.mailboxDelete(path));
+  }
+
+  private async folderOp(accountId: string, what: string, op: (client: ImapFlow) => Promise<unknown>): Promise<void> {
+    this.assertOpen();
+    await this.account(accountId).folderOp(what, op);
+    this.batcher.flush();
+  }
+
+  /** The network is back or the machine woke up: check the connections now, reconnect at once. */
+  networkChanged(): void {
+    for (const a of this.accounts.values()) a.networkChanged();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.changing;
+    const all = [...this.accounts.values()];
+    await Promise.all(all.map((a) => a.close()));
+    this.batcher.close();
+    this.batches.clear();
+    this.statusListeners.clear();
+  }
+
+  private push(delta: SyncDelta): void {
+    if (this.accounts.has(delta.kind === 'cursor' ? delta.cursor.accountId : delta.accountId)) this.batcher.push(delta);
+  }
+
+  private emitStatuses(): void {
+    if (!this.closed) this.statusListeners.emit(this.statuses());
+  }
+
+  private account(id: string): AccountSync {
+    const a = this.accounts.get(id);
+    if (!a) throw new PetrelError('NOT_FOUND', 'There is no such account.');
+    return a;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new PetrelError('CANCELLED', 'The sync engine is closed.');
+  }
+}

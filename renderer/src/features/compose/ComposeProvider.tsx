@@ -1,0 +1,96 @@
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import type { Account } from '../../../../shared/contract';
+import { useEngineEvent } from '../../ipc/use-engine-event';
+import { newDraftKey, type ComposerContent } from '../../outbox';
+import { Composer, type ComposerProps } from './Composer';
+import { UndoToasts } from './UndoToasts';
+import './compose.css';
+
+export interface ComposeApi {
+  /**
+   * Opens a composer: empty, or with content (a draft, a message taken back from the outbox,
+   * later a reply). `key` reopens a draft kept on this device under that key.
+   */
+  open(initial?: Partial<ComposerContent>, key?: string): void;
+  /** Whether there is an account to send from. */
+  readonly canCompose: boolean;
+}
+
+const ComposeContext = createContext<ComposeApi | null>(null);
+
+export function useCompose(): ComposeApi {
+  const api = useContext(ComposeContext);
+  if (!api) throw new Error('useCompose outside ComposeProvider');
+  return api;
+}
+
+interface OpenComposer {
+  key: string;
+  initial: ComposerContent;
+}
+
+export function emptyContent(accounts: readonly Account[]): ComposerContent | null {
+  const account = accounts[0];
+  const identity = account?.identities[0];
+  if (!account || !identity) return null;
+  return { accountId: account.id, identityId: identity.id, to: '', cc: '', bcc: '', subject: '', text: '', html: null, attachments: [] };
+}
+
+/**
+ * Holds the open composers (docked at the bottom of the window) and the "Undo" notices of
+ * messages in their undo window. Put it around the app, inside the Engine and Outbox providers.
+ */
+export function ComposeProvider(props: { children: ReactNode; timings?: ComposerProps['timings'] }) {
+  const accounts = useEngineEvent('accounts.changed', {})?.accounts;
+  const [open, setOpen] = useState<OpenComposer[]>([]);
+
+  const openComposer = useCallback(
+    (initial?: Partial<ComposerContent>, key?: string) => {
+      const base = emptyContent(accounts ?? []);
+      if (!base) return;
+      // A draft whose account is gone is sent from the first account instead.
+      const known = accounts?.some((a) => a.id === initial?.accountId && a.identities.some((i) => i.id === initial?.identityId));
+      const content: ComposerContent = {
+        ...base,
+        ...initial,
+        ...(known ? {} : { accountId: base.accountId, identityId: base.identityId }),
+      };
+      const k = key ?? newDraftKey();
+      setOpen((list) => (list.some((c) => c.key === k) ? list : [...list, { key: k, initial: content }]));
+    },
+    [accounts],
+  );
+
+  const api = useMemo<ComposeApi>(() => ({ open: openComposer, canCompose: (accounts?.length ?? 0) > 0 }), [openComposer, accounts]);
+
+  return (
+    <ComposeContext.Provider value={api}>
+      {props.children}
+      {open.length > 0 && accounts && (
+        <div className="composer-dock">
+          {open.map((c) => (
+            <Composer
+              key={c.key}
+              draftKey={c.key}
+              initial={c.initial}
+              accounts={accounts}
+              timings={props.timings}
+              onClose={() => setOpen((list) => list.filter((x) => x.key !== c.key))}
+            />
+          ))}
+        </div>
+      )}
+      <UndoToasts onUndo={(content) => openComposer(content)} />
+    </ComposeContext.Provider>
+  );
+}
+
+/** "New message", for the sidebar or a toolbar. */
+export function ComposeButton(props: { className?: string }) {
+  const compose = useCompose();
+  return (
+    <button type="button" className={props.className ?? 'button compose-button'} disabled={!compose.canCompose} onClick={() => compose.open()}>
+      New message
+    </button>
+  );
+}
