@@ -3,7 +3,7 @@
  * lifecycle and the window; everything mail-related is the Engine (plain Node), served
  * over the same RPC contract as the Node host.
  */
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, powerMonitor } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRpcServer, Engine } from '../core/engine';
@@ -74,6 +74,9 @@ async function start(): Promise<void> {
     log: engine.log.child('ipc'),
   });
   hardenApp({ appOrigin, csp, log });
+  // After sleep the mail sockets are dead without knowing it: reconnect at once.
+  powerMonitor.on('resume', () => engine.sync.networkChanged());
+  powerMonitor.on('unlock-screen', () => engine.sync.networkChanged());
   if (!devUrl) serveRenderer(rendererDir, csp);
 
   let mainWindow: BrowserWindow | undefined;

@@ -17,7 +17,11 @@ const sync = startSync(db, engine);
 // Queued mail goes out as soon as the engine and the account can take it, across restarts.
 const outbox = startOutbox(engine);
 // Reconnect at once when the network comes back rather than waiting out the backoff.
-window.addEventListener('online', () => engine.retryNow());
+// The engine's own connections too: a laptop back online should not wait out a backoff.
+window.addEventListener('online', () => {
+  engine.retryNow();
+  engine.call('sync.networkChanged', {}).catch(() => undefined);
+});
 
 const root = document.getElementById('root');
 if (!root) throw new Error('missing #root');

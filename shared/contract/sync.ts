@@ -141,6 +141,8 @@ export const syncMethods = {
   'sync.resume': method(z.object({ cursors: z.array(FolderCursorSchema).max(100_000) }).strict(), z.object({})),
   /** Check for new mail now (the person asked, or the network came back). */
   'sync.now': method(z.object({ accountId: AccountIdSchema.optional() }).strict(), z.object({})),
+  /** The network came back or the machine woke up: reconnect every account now, not after the backoff. */
+  'sync.networkChanged': method(z.object({}).strict(), z.object({})),
   /** A message's body, fetched on demand (opening it). */
   'messages.body': method(
     z.object({ ...FolderRef, uid: Uid }).strict(),

@@ -14,6 +14,10 @@ export function registerSyncServices(server: RpcServer<PetrelContract>, sync: Sy
         await sync.syncNow(accountId);
         return {};
       },
+      'sync.networkChanged': () => {
+        sync.networkChanged();
+        return {};
+      },
       'messages.body': (ref) => sync.fetchBody(ref),
     })
     .provide({
