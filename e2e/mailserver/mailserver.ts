@@ -108,6 +108,13 @@ export interface MailServers extends MailServersDescriptor {
   rotateUntrustedCertificate(): Promise<void>;
   /** Stops and starts Dovecot alone, dropping all IMAP connections; optionally with a new capability list (`null` = Dovecot's default). */
   restartDovecot(options?: { imapCapability?: string | null }): Promise<void>;
+  /**
+   * Stops Postfix alone (only the master this state folder started): SMTP submission is
+   * unreachable (connections refused) until `startPostfix()`. Mail already queued stays queued.
+   */
+  stopPostfix(): Promise<void>;
+  /** Starts Postfix again after `stopPostfix()` and waits until both submission ports greet. */
+  startPostfix(): Promise<void>;
   /** Runs `doveadm -c <config> ...args` and returns its stdout. */
   doveadm(args: readonly string[], input?: string | Buffer): Promise<string>;
   /** Stops what was started (only that) and removes the state folder unless `keep`. Safe to call twice. */
@@ -774,6 +781,9 @@ function runCommand(cmd: string, args: readonly string[], input?: string | Buffe
       if (error) reject(new Error(`${path.basename(cmd)} ${args.join(' ')} failed: ${stderr.trim() || error.message}`));
       else resolve(stdout);
     });
+    // A command that does not read its input may exit before it is written (EPIPE): its
+    // exit status says how it went, so a write error must not end the test process.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input ?? '');
   });
 }
@@ -1043,6 +1053,15 @@ function createHandle(d: MailServersDescriptor, keepByDefault: boolean): MailSer
       await waitUntilClosed([descriptor.imap.tlsPort, descriptor.imap.starttlsPort]);
       await startDovecot(layout);
       await waitUntilReady(dovecotChecks(descriptor, layout), layout, 15_000);
+    },
+    async stopPostfix() {
+      await stopDaemon(postfixDaemon(layout));
+      await waitUntilClosed([descriptor.smtp.submissionPort, descriptor.smtp.tlsPort]);
+    },
+    async startPostfix() {
+      if (runningPid(postfixDaemon(layout)) !== undefined) return;
+      await startPostfix(layout);
+      await waitUntilReady(postfixChecks(descriptor), layout, 15_000);
     },
     async stop(options = {}) {
       if (stopped) return;

@@ -10,6 +10,8 @@ export interface RunningHost {
   dataDir: string;
   /** Everything the host wrote to stderr (its log), for tests that inspect it. */
   log(): string;
+  /** Settles when the host process ends: its exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ export async function startHost(options: { dataDir?: string; port?: number; env?
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
   );
   let log = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stderr?.on('data', (d: Buffer) => {
     log += d.toString();
   });
@@ -38,7 +41,7 @@ export async function startHost(options: { dataDir?: string; port?: number; env?
     }
     if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
   };
-  return { url, origin: new URL(url).origin, dataDir, log: () => log, stop };
+  return { url, origin: new URL(url).origin, dataDir, log: () => log, exited, stop };
 }
 
 function firstLine(child: ChildProcess, log: () => string): Promise<string> {

@@ -44,7 +44,7 @@ function stateText(e: OutboxEntry, connected: boolean): string {
  * The outbox: messages on their way, and those that need the person (with the server's own
  * words), plus drafts kept only on this device (not yet saved to the server).
  */
-export function OutboxView() {
+export function OutboxView(props: { onComposerOpened?: () => void } = {}) {
   const { runner } = useOutbox();
   const compose = useCompose();
   const entries = useOutboxEntries();
@@ -54,7 +54,10 @@ export function OutboxView() {
 
   const edit = async (id: string) => {
     const content = await runner.edit(id);
-    if (content) compose.open(content);
+    if (content) {
+      compose.open(content);
+      props.onComposerOpened?.();
+    }
   };
 
   if (!entries || !drafts) return null;
@@ -173,7 +176,16 @@ export function OutboxView() {
                     <span className="muted small">Saved {time(d.updatedAt)}</span>
                   </div>
                   <div className="row outbox-actions">
-                    <button type="button" className="link-button" aria-label={`Open draft “${subject}”`} onClick={() => compose.open(d.content, d.key)}>
+                    <button
+                      type="button"
+                      className="link-button"
+                      aria-label={`Open draft “${subject}”`}
+                      onClick={() => {
+                        compose.open(d.content, d.key);
+                        // The composer docks under this modal: close it so the person can write.
+                        props.onComposerOpened?.();
+                      }}
+                    >
                       Open
                     </button>
                     <button
@@ -212,7 +224,7 @@ export function OutboxButton() {
       </button>
       {open && (
         <Dialog title="Outbox" onClose={() => setOpen(false)} wide>
-          <OutboxView />
+          <OutboxView onComposerOpened={() => setOpen(false)} />
         </Dialog>
       )}
     </>

@@ -64,6 +64,15 @@ async function render(call: (method: string, params: unknown) => Promise<unknown
 
 const button = (name: string) => [...host.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === name || b.textContent === name);
 
+function readBlob(blob: Blob): Promise<ArrayBuffer> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(r.result as ArrayBuffer);
+    r.onerror = () => reject(r.error);
+    r.readAsArrayBuffer(blob);
+  });
+}
+
 async function settle() {
   for (let i = 0; i < 5; i++) await act(async () => new Promise((r) => setTimeout(r, 0)));
 }
@@ -79,7 +88,7 @@ describe('AttachmentList', () => {
     expect(call).toHaveBeenCalledWith('messages.attachment', { ...owner, partId: '2' }, expect.objectContaining({ signal: expect.any(AbortSignal) }));
     expect(saved.map((s) => s.name)).toEqual(['report.pdf']);
     expect(saved[0]!.blob.type).toBe('application/octet-stream');
-    expect(new Uint8Array(await saved[0]!.blob.arrayBuffer())).toEqual(new Uint8Array([97, 98, 99]));
+    expect(new Uint8Array(await readBlob(saved[0]!.blob))).toEqual(new Uint8Array([97, 98, 99]));
     expect(host.textContent).toContain('Saved to your downloads');
   });
 
