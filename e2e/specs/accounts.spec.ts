@@ -56,8 +56,13 @@ function certificateFingerprint(host: string, port: number): Promise<string> {
   });
 }
 
-async function withHost(env: NodeJS.ProcessEnv, dataDir?: string): Promise<RunningHost> {
-  return startHost({ env, dataDir: dataDir ?? (await mkdtemp(join(tmpdir(), 'petrel-data-'))) });
+/** A host; restarting one on the same port keeps the browser origin, and so its IndexedDB. */
+async function withHost(env: NodeJS.ProcessEnv, dataDir?: string, previous?: RunningHost): Promise<RunningHost> {
+  return startHost({
+    env,
+    dataDir: dataDir ?? (await mkdtemp(join(tmpdir(), 'petrel-data-'))),
+    port: previous ? Number(new URL(previous.url).port) : 0,
+  });
 }
 
 test.beforeEach(async () => {
@@ -93,7 +98,7 @@ test('two accounts set up through autoconfig connect, show their folders, surviv
 
     // Restart the host: the accounts are still there and connect again.
     await host.stop();
-    host = await withHost(env, dataDir);
+    host = await withHost(env, dataDir, host);
     const again = new PetrelApp(page, host);
     await again.open();
     await expect(again.account(alice.address)).toBeVisible();
@@ -165,7 +170,7 @@ test('an untrusted certificate shows its fingerprint; trusting it connects; a di
     // The server now shows another certificate: Petrel refuses it and says why.
     await servers.rotateUntrustedCertificate();
     await host.stop();
-    host = await withHost(env, dataDir);
+    host = await withHost(env, dataDir, host);
     const again = new PetrelApp(page, host);
     await again.open();
     await expect(again.account(carol.address).getByRole('alert')).toContainText(/certificate/i, { timeout: 30_000 });

@@ -12,6 +12,7 @@ import { registerAttachmentServices } from './services/attachments';
 import { registerAppServices } from './services/app';
 import { registerRemoteServices } from './services/remote';
 import { OutboxService } from './outbox';
+import { registerOperationServices } from './services/operations';
 import { registerOutboxServices } from './services/outbox';
 import { registerSyncServices } from './services/sync';
 import { SyncEngine } from './sync';
@@ -89,6 +90,7 @@ export function createRpcServer(engine: Engine, transport: TransportKind): RpcSe
   registerAppServices(server, engine, transport);
   registerAccountServices(server, engine.accounts);
   registerSyncServices(server, engine.sync);
+  registerOperationServices(server, engine.sync);
   registerRemoteServices(server, engine.log.child('remote'));
   registerOutboxServices(server, engine.outbox);
   // Attachments on demand: stateless (a short IMAP connection per request), so one per server is fine.

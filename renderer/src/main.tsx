@@ -2,20 +2,26 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { SyncProvider } from './app/sync-context';
-import { petrelDb, startSync } from './db';
+import { BodyPrefetcher, offlineLimitBytes, petrelDb, startSync } from './db';
 import { DbProvider } from './db/db-context';
 import { createEngineConnection } from './ipc/connect';
 import { EngineProvider } from './ipc/engine-context';
 import { ComposeProvider } from './features/compose';
+import { OpsProvider, pendingOpsOverlay, startOps } from './ops';
 import { OutboxProvider, startOutbox } from './outbox';
 import './styles.css';
 
 const engine = createEngineConnection();
 const db = petrelDb();
 // The store follows the engine from the first moment: deltas in, cursors out on every reconnect.
-const sync = startSync(db, engine);
+// Operations not yet confirmed by the server hold their change through every batch.
+const sync = startSync(db, engine, { afterDeltas: pendingOpsOverlay });
+// Message actions: applied locally at once, then run on the server, in order, across reconnects.
+const ops = startOps(db, engine, { settled: () => sync.applied(), onConflict: () => sync.resync() });
 // Queued mail goes out as soon as the engine and the account can take it, across restarts.
 const outbox = startOutbox(engine);
+// Every cached message readable offline: bodies download in the background, newest first.
+new BodyPrefetcher(db, engine, { maxMessageBytes: offlineLimitBytes() }).start();
 // Reconnect at once when the network comes back rather than waiting out the backoff.
 // The engine's own connections too: a laptop back online should not wait out a backoff.
 window.addEventListener('online', () => {
@@ -30,11 +36,13 @@ createRoot(root).render(
     <EngineProvider value={engine}>
       <DbProvider value={db}>
         <SyncProvider value={sync}>
-          <OutboxProvider value={outbox}>
-            <ComposeProvider>
-              <App />
-            </ComposeProvider>
-          </OutboxProvider>
+          <OpsProvider value={ops}>
+            <OutboxProvider value={outbox}>
+              <ComposeProvider>
+                <App />
+              </ComposeProvider>
+            </OutboxProvider>
+          </OpsProvider>
         </SyncProvider>
       </DbProvider>
     </EngineProvider>

@@ -2,8 +2,10 @@ import type { Contract } from './define';
 import { accountEvents, accountMethods } from './accounts';
 import { appEvents, appMethods } from './app';
 import { attachmentMethods } from './attachments';
+import { operationMethods } from './operations';
 import { outboxEvents, outboxMethods } from './outbox';
 import { remoteMethods } from './remote';
+import { searchMethods } from './search';
 import { syncEvents, syncMethods } from './sync';
 
 /**
@@ -11,7 +13,7 @@ import { syncEvents, syncMethods } from './sync';
  * renderer. Written once; both transports and both sides derive from it.
  */
 export const contract = {
-  methods: { ...appMethods, ...accountMethods, ...syncMethods, ...outboxMethods, ...remoteMethods, ...attachmentMethods },
+  methods: { ...appMethods, ...accountMethods, ...syncMethods, ...outboxMethods, ...remoteMethods, ...attachmentMethods, ...operationMethods, ...searchMethods },
   events: { ...appEvents, ...accountEvents, ...syncEvents, ...outboxEvents },
 } as const satisfies Contract;
 
@@ -23,3 +25,5 @@ export * from './sync';
 export * from './remote';
 export * from './outbox';
 export * from './attachments';
+export * from './search';
+export * from './operations';

@@ -148,6 +148,14 @@ export const syncMethods = {
     z.object({ ...FolderRef, uid: Uid }).strict(),
     MessageBodySchema,
   ),
+  /**
+   * Bodies for offline reading, many of one folder at once. The renderer picks them (newest
+   * first, under its size limit); messages gone from the server are simply missing.
+   */
+  'messages.bodies': method(
+    z.object({ ...FolderRef, uids: z.array(Uid).min(1).max(200) }).strict(),
+    z.object({ bodies: z.array(MessageBodySchema) }),
+  ),
 } as const;
 
 export const syncEvents = {

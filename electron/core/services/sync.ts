@@ -19,6 +19,7 @@ export function registerSyncServices(server: RpcServer<PetrelContract>, sync: Sy
         return {};
       },
       'messages.body': (ref) => sync.fetchBody(ref),
+      'messages.bodies': async ({ uids, ...folder }) => ({ bodies: await sync.fetchBodies(folder, uids) }),
     })
     .provide({
       'sync.deltas': (_params, emit) => sync.onBatch(emit),

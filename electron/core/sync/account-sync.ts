@@ -6,13 +6,15 @@
  * sync half done, what the renderer was told about the folders) lives here.
  */
 import type { ImapFlow } from 'imapflow';
-import type { AccountStatus, FolderCursor, MessageBody, SyncDelta } from '../../../shared/contract';
+import type { AccountStatus, FolderCursor, MessageBody, Operation, SyncDelta } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
 import type { Logger } from '../log';
 import { Backoff, needsPerson } from './backoff';
 import { BodyFetcher, type BodyRef } from './body-fetcher';
 import { openConnection, toPetrelError, type SyncAccount } from './connection';
 import { FolderBook } from './folder-book';
+import { INBOX } from './inbox-watcher';
+import { executeOperation, type OperationOutcome } from './operations';
 import { Session, type AccountSyncOptions, type SessionOwner } from './session';
 import { AccountSyncState } from './sync-context';
 
@@ -115,6 +117,12 @@ export class AccountSync implements SessionOwner {
     });
   }
 
+  fetchBodies(folder: Omit<BodyRef, 'uid'>, uids: readonly number[]): Promise<MessageBody[]> {
+    return this.bodies.fetchMany(folder, uids).catch((e: unknown) => {
+      throw toPetrelError(e, this.sa.account);
+    });
+  }
+
   /** Runs a folder operation on the worker, then lists the folders again. */
   folderOp(what: string, op: (client: ImapFlow) => Promise<unknown>): Promise<void> {
     const worker = this.session?.worker;
@@ -127,6 +135,36 @@ export class AccountSync implements SessionOwner {
       .catch((e: unknown) => {
         throw toPetrelError(e, this.sa.account);
       });
+  }
+
+  /**
+   * Runs a message operation on the worker, ahead of any sync (see operations.ts), then has
+   * the folders it changed synced at once, so the deltas confirm it. DISCONNECTED while the
+   * account is offline: the renderer keeps the operation and tries again.
+   */
+  async runOperation(op: Operation): Promise<OperationOutcome> {
+    const worker = this.session?.worker;
+    if (!worker) throw new PetrelError('DISCONNECTED', 'The account is not connected right now.');
+    let outcome: OperationOutcome;
+    try {
+      outcome = await worker.userOp(`operation ${op.kind}`, (client) => executeOperation(client, op, this.book.folders));
+    } catch (e) {
+      // The connection went away under it: whether it ran is unknown. The renderer retries
+      // it later (moves, deletes and flag changes are harmless to repeat).
+      if (worker.lost && !(e instanceof PetrelError)) {
+        throw new PetrelError('DISCONNECTED', 'The connection to the mail server was lost during the operation.');
+      }
+      throw toPetrelError(e, this.sa.account);
+    }
+    const touched = outcome.to ? [op.path, outcome.to] : [op.path];
+    if (touched.some((p) => p.toUpperCase() === INBOX)) this.session?.inbox?.requestSync();
+    const current = this.session?.worker;
+    if (current) {
+      current.syncSoon(touched);
+      // New counts for the folder list (folderStatus) come with the poll.
+      current.pollNow().catch(() => undefined);
+    }
+    return outcome;
   }
 
   async close(): Promise<void> {

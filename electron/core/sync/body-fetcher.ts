@@ -70,6 +70,40 @@ export class BodyFetcher {
     return run;
   }
 
+  /**
+   * Many bodies of one folder for offline reading: one SELECT and one FETCH, parsed one by
+   * one (yielding between them). Queued behind on-demand requests already waiting, so a
+   * person opening a message waits for at most one batch.
+   */
+  fetchMany(folder: Omit<BodyRef, 'uid'>, uids: readonly number[]): Promise<MessageBody[]> {
+    const run = this.chain.then(() => this.fetchManyNow(folder, uids));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async fetchManyNow(folder: Omit<BodyRef, 'uid'>, uids: readonly number[]): Promise<MessageBody[]> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    try {
+      const client = await this.connection();
+      const mb = await client.mailboxOpen(folder.path, { readOnly: true });
+      if (mb.uidValidity.toString() !== folder.uidValidity) {
+        throw new PetrelError('NOT_FOUND', 'The folder changed on the server; its messages have new numbers.');
+      }
+      const out: MessageBody[] = [];
+      const sources: { uid: number; source: Buffer }[] = [];
+      for await (const msg of client.fetch(uids.join(','), { uid: true, source: true }, { uid: true })) {
+        if (msg.source) sources.push({ uid: msg.uid, source: msg.source });
+      }
+      for (const { uid, source } of sources) {
+        out.push(await parseBody({ ...folder, uid }, source));
+        await new Promise((r) => setImmediate(r));
+      }
+      return out;
+    } finally {
+      this.armIdleClose();
+    }
+  }
+
   private async connection(): Promise<ImapFlow> {
     if (this.closed) throw new PetrelError('CANCELLED', 'The account is being closed.');
     if (this.client && !this.client.isClosed && this.client.usable) return this.client;

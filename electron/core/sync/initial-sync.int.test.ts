@@ -134,4 +134,16 @@ describe('initial sync', () => {
       code: 'NOT_FOUND',
     });
   });
+
+  it('fetches many bodies of a folder at once for offline reading, without marking them read', async () => {
+    const messages = [...h.model.messages(h.accountId, 'Big').values()].sort((a, b) => b.uid - a.uid).slice(0, 120);
+    const uidValidity = messages[0]!.uidValidity;
+    const bodies = await h.engine.fetchBodies({ accountId: h.accountId, path: 'Big', uidValidity }, messages.map((m) => m.uid));
+    expect(bodies.map((b) => b.uid).sort((a, b) => a - b)).toEqual(messages.map((m) => m.uid).sort((a, b) => a - b));
+    for (const b of bodies) expect((b.text ?? b.html ?? '').length).toBeGreaterThan(0);
+    await waitInSync(h, client, ['Big']);
+    await expect(h.engine.fetchBodies({ accountId: h.accountId, path: 'Big', uidValidity: '1' }, [messages[0]!.uid])).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+  });
 });

@@ -9,7 +9,7 @@
  * synced from scratch only because the renderer had not said what it holds yet.
  */
 import type { ImapFlow } from 'imapflow';
-import type { AccountStatus, FolderCursor, MessageBody, SyncBatch, SyncDelta } from '../../../shared/contract';
+import type { AccountStatus, FolderCursor, MessageBody, Operation, OperationResult, SyncBatch, SyncDelta } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
 import { Listeners } from '../../../shared/ipc/transport';
 import type { Logger } from '../log';
@@ -18,6 +18,7 @@ import type { BackoffOptions } from './backoff';
 import { DeltaBatcher, type BatcherOptions } from './batcher';
 import type { BodyRef } from './body-fetcher';
 import type { SyncAccount } from './connection';
+import { OpMemo } from './op-memo';
 
 export type { SyncAccount } from './connection';
 
@@ -49,6 +50,7 @@ export class SyncEngine {
   private readonly batches = new Listeners<[SyncBatch]>();
   private readonly statusListeners = new Listeners<[AccountStatus[]]>();
   private readonly batcher: DeltaBatcher;
+  private readonly ops = new OpMemo();
   private readonly accountOptions: AccountSyncOptions;
   private cursors: FolderCursor[] = [];
   private started = false;
@@ -144,6 +146,27 @@ export class SyncEngine {
   fetchBody(ref: BodyRef): Promise<MessageBody> {
     this.assertOpen();
     return this.account(ref.accountId).fetchBody(ref);
+  }
+
+  /** Bodies of many messages of one folder, for offline reading (the renderer decides which). */
+  fetchBodies(folder: Omit<BodyRef, 'uid'>, uids: readonly number[]): Promise<MessageBody[]> {
+    this.assertOpen();
+    return this.account(folder.accountId).fetchBodies(folder, uids);
+  }
+
+  /**
+   * Runs a message operation (the remote phase; see operations.ts) on the account's worker
+   * connection, ahead of any sync. Idempotent by opId for a while (OpMemo). Resolves after
+   * every delta emitted before the operation was sent, so the renderer holds them once it
+   * has applied what it received before this answer.
+   */
+  async runOperation(op: Operation): Promise<OperationResult> {
+    this.assertOpen();
+    return await this.ops.run(op, async () => {
+      const outcome = await this.account(op.accountId).runOperation(op);
+      this.batcher.flush();
+      return outcome;
+    });
   }
 
   /** Creates a folder on the server; resolves once the new folder list has been sent. */

@@ -87,6 +87,11 @@ export class Worker {
     }
   }
 
+  /** Whether the connection is gone (a failure then says nothing about the command itself). */
+  get lost(): boolean {
+    return connectionLost(this.client);
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
@@ -104,6 +109,21 @@ export class Worker {
     this.retryAfter.clear();
     this.inboxStatus = null;
     void this.pollNow();
+  }
+
+  /**
+   * Syncs these folders soon, whatever STATUS says (an operation just changed them: without
+   * CONDSTORE a flag change would otherwise wait for the periodic full comparison). INBOX is
+   * left to its own connection. A sync of the folder that is running now may predate the
+   * change, so another one is queued behind it.
+   */
+  syncSoon(paths: Iterable<string>): void {
+    for (const path of new Set(paths)) {
+      const folder = this.book.folders.find((f) => f.path === path);
+      if (!folder?.selectable || folder.specialUse === 'inbox') continue;
+      const kind = this.state.cursors.has(path) ? 'sync' : 'initial';
+      this.scheduleSync(path, kind, INITIAL_ORDER[folder.specialUse ?? 'none'], !this.client.enabled.has('CONDSTORE'));
+    }
   }
 
   /** Runs something the person asked for, before any sync; its error goes to the caller. */

@@ -476,3 +476,33 @@ describe('malformed input', () => {
     expect(await allCursors(d)).toHaveLength(1);
   });
 });
+
+describe('the afterDeltas hook', () => {
+  it('runs last in the batch transaction with the folders it named; its failure rolls the batch back', async () => {
+    const d = db();
+    await apply(d, foldersDelta(A, ['INBOX', 'Work']));
+    const named: string[][] = [];
+    await applyBatch(d, [upsert(A, 'INBOX', [header(A, 'INBOX', 1)]), cursor(A, 'Work', 1)], {
+      afterDeltas: {
+        tables: (x) => [x.ops],
+        run: async (x, folders) => {
+          named.push([...folders].map((f) => f.replace('\u0000', '/')));
+          // Inside the transaction: the batch's writes are visible.
+          expect(await x.messages.count()).toBe(1);
+        },
+      },
+    });
+    expect(named).toEqual([[`${A}/INBOX`, `${A}/Work`]]);
+    await expect(
+      applyBatch(d, [upsert(A, 'INBOX', [header(A, 'INBOX', 2)])], {
+        afterDeltas: {
+          tables: (x) => [x.ops],
+          run: async () => {
+            throw new Error('hook failed');
+          },
+        },
+      }),
+    ).rejects.toThrow('hook failed');
+    expect(await message(d, [A, 'INBOX', 2])).toBeUndefined();
+  });
+});

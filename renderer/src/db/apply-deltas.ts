@@ -51,6 +51,25 @@ export interface ApplyOptions {
   storeCursors?: boolean;
   /** Deltas of these accounts are dropped (accounts being removed). */
   skipAccounts?: ReadonlySet<string>;
+  /** Runs last inside each batch's transaction (see BatchHook). */
+  afterDeltas?: BatchHook;
+}
+
+/**
+ * Work that must see a batch's result in the batch's own transaction. Operations waiting for
+ * the server re-apply their local change here (renderer/src/ops/local.ts), so a delta from
+ * before the operation reached the server never shows the old state, not even for a moment.
+ */
+export interface BatchHook {
+  /** Tables it uses, added to the batch's transaction. */
+  tables(db: PetrelDb): Table[];
+  /** `folders`: "accountId\u0000path" of every folder a data delta of the batch named. */
+  run(db: PetrelDb, folders: ReadonlySet<string>): Promise<void>;
+}
+
+/** The key of a folder in BatchHook's set. */
+export function folderId(accountId: string, path: string): string {
+  return `${accountId}\u0000${path}`;
 }
 
 export interface ApplyResult {
@@ -78,13 +97,26 @@ export async function applyBatch(
   }
   if (todo.length === 0) return result;
 
-  await db.transaction('rw', tablesFor(db, todo), async () => {
+  const hook = options.afterDeltas;
+  const tables = tablesFor(db, todo);
+  if (hook) for (const t of hook.tables(db)) if (!tables.includes(t)) tables.push(t);
+  await db.transaction('rw', tables, async () => {
     for (const d of todo) {
       if (await applyDelta(db, d)) result.applied++;
       else result.dropped++;
     }
+    if (hook) await hook.run(db, foldersNamed(todo));
   });
   return result;
+}
+
+function foldersNamed(deltas: readonly SyncDelta[]): Set<string> {
+  const out = new Set<string>();
+  for (const d of deltas) {
+    if (d.kind === 'cursor') out.add(folderId(d.cursor.accountId, d.cursor.path));
+    else if ('path' in d) out.add(folderId(d.accountId, d.path));
+  }
+  return out;
 }
 
 function isDeltaList(batch: SyncBatch | readonly SyncDelta[]): batch is readonly SyncDelta[] {
@@ -403,7 +435,7 @@ async function cachedMessages(
 // ---------------------------------------------------------------------------------------------
 // Records
 
-function flagBits(flags: readonly string[]): { seen: Bit; flagged: Bit } {
+export function flagBits(flags: readonly string[]): { seen: Bit; flagged: Bit } {
   let seen: Bit = 0;
   let flagged: Bit = 0;
   for (const f of flags) {
@@ -477,9 +509,9 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Counts (see the header comment)
+// Counts (see the header comment); operations' local phase (renderer/src/ops) uses them too.
 
-class Counts {
+export class Counts {
   total: number;
   unread: number;
   cachedTotal: number;

@@ -1,7 +1,7 @@
 /**
  * The renderer's mail store. The UI reads through the queries (with liveQuery /
- * useLiveQuery) and never writes mail state: that comes from sync deltas (and, later,
- * operations). `putBody` only caches a fetched body.
+ * useLiveQuery) and never writes mail state: that comes from sync deltas and from
+ * operations (renderer/src/ops). `putBody` only caches a fetched body.
  */
 export {
   PetrelDb,
@@ -17,6 +17,9 @@ export {
   type MessageRecord,
   type BodyRecord,
   type CursorRecord,
+  type OpRecord,
+  type OpState,
+  type OpUndo,
 } from './schema';
 export {
   foldersOf,
@@ -35,7 +38,7 @@ export {
   type UnifiedInboxOptions,
   type InboxUnread,
 } from './queries';
-export { applyBatch, type ApplyOptions, type ApplyResult, type ProgressDelta } from './apply-deltas';
+export { applyBatch, folderId, type ApplyOptions, type ApplyResult, type BatchHook, type ProgressDelta } from './apply-deltas';
 export { putBody } from './bodies';
 export { removeAccount } from './remove-account';
 export { parseUidSet, type UidSet } from './uidset';
@@ -47,3 +50,4 @@ export {
   type SyncConnection,
   type SyncProgress,
 } from './sync-client';
+export { BodyPrefetcher, offlineLimitBytes, OFFLINE_LIMIT_KEY, type PrefetchConnection, type PrefetchOptions } from './body-prefetch';

@@ -17,7 +17,7 @@ import {
  *
  *   const page = useLiveQuery(() => folderMessages(db, accountId, path, { limit: 100 }), [accountId, path]);
  *
- * Nothing here writes: mail state changes only through sync deltas (and, later, operations).
+ * Nothing here writes: mail state changes only through sync deltas and operations (renderer/src/ops).
  */
 
 /** Where the previous page ended: pass the last message of a page to get the next one. */

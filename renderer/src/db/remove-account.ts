@@ -7,10 +7,11 @@ import { accountRange, type PetrelDb } from './schema';
  * later deltas.
  */
 export async function removeAccount(db: PetrelDb, accountId: string): Promise<void> {
-  // When the operations journal arrives, add its table here (its queued ops of the account).
   const tables = [db.folders, db.messages, db.bodies, db.cursors];
   const [lo, hi] = accountRange(accountId);
-  await db.transaction('rw', tables, async () => {
+  await db.transaction('rw', [...tables, db.ops], async () => {
     for (const table of tables) await table.where(':id').between(lo, hi, true, true).delete();
+    // Its operations waiting for the server (or failed) go with it.
+    await db.ops.where('accountId').equals(accountId).delete();
   });
 }

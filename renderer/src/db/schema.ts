@@ -1,5 +1,6 @@
 import { Dexie, type Table } from 'dexie';
-import type { Folder, FolderCursor, MessageBody, MessageHeader } from '../../../shared/contract';
+import type { Folder, FolderCursor, MessageBody, MessageHeader, Operation } from '../../../shared/contract';
+import type { ErrorData } from '../../../shared/errors';
 
 /**
  * The renderer's mail store: IndexedDB through Dexie, the one local copy of mail.
@@ -41,6 +42,36 @@ export interface MessageRecord extends MessageHeader {
 }
 
 export type BodyRecord = MessageBody;
+
+/**
+ * An operation the person made (renderer/src/ops): applied to this store at once, then run
+ * on the server. 'pending' waits for the engine (or for the account to be online again),
+ * 'running' is with the engine now; 'failed' was refused by the server, its local change
+ * undone, and stays until the person dismisses the error. A completed one is deleted.
+ */
+export type OpState = 'pending' | 'running' | 'failed';
+
+/** What an operation's local phase changed, so it can be undone when the server refuses. */
+export interface OpUndo {
+  /** Flags of the messages whose flags it changed, as they were before. */
+  flags: { uid: number; flags: string[] }[];
+  /** Messages it removed from the source folder, as they were. */
+  removed: MessageRecord[];
+}
+
+export interface OpRecord {
+  /** Order of creation (auto-increment): operations of an account run in this order. */
+  seq?: number;
+  opId: string;
+  accountId: string;
+  op: Operation;
+  state: OpState;
+  attempts: number;
+  /** The last failure (a retryable one while 'pending', the final one when 'failed'). */
+  error: ErrorData | null;
+  createdAt: number;
+  undo: OpUndo;
+}
 export type CursorRecord = FolderCursor;
 
 export const DEFAULT_DB_NAME = 'petrel';
@@ -50,6 +81,7 @@ export class PetrelDb extends Dexie {
   declare readonly messages: Table<MessageRecord, MessageKey>;
   declare readonly bodies: Table<BodyRecord, MessageKey>;
   declare readonly cursors: Table<CursorRecord, FolderKey>;
+  declare readonly ops: Table<OpRecord, number>;
 
   constructor(name: string = DEFAULT_DB_NAME) {
     // Relaxed durability: a commit does not wait for the disk flush. Safe for this store:
@@ -66,9 +98,13 @@ export class PetrelDb extends Dexie {
       cursors: '[accountId+path]',
     });
 
-    // Adding version 2: never edit version(1) above; append
+    // Version 2: operations (renderer/src/ops), a new table, so no upgrade function.
+    // opId: lookups by the operation's id; accountId: removing an account.
+    this.version(2).stores({ ops: '++seq, &opId, accountId' });
+
+    // Adding version 3: never edit the versions above; append
     //
-    //   this.version(2)
+    //   this.version(3)
     //     .stores({ messages: '[accountId+path+uid], [accountId+path+date], inboxDate, messageId' })
     //     .upgrade(async (tx) => {
     //       // Fill new fields in one pass, e.g.:

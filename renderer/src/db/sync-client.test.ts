@@ -283,3 +283,28 @@ describe('SyncClient', () => {
     await expect(client.removeAccount(A)).rejects.toThrow(/stopped/);
   });
 });
+
+describe('applied() and the batch hook', () => {
+  it('resolves once the batches received so far are applied, not waiting for later ones; runs the hook in each batch', async () => {
+    const d = db();
+    const conn = new FakeConnection();
+    const seen: string[] = [];
+    const c = start(d, conn, {
+      afterDeltas: {
+        tables: (x: PetrelDb) => [x.ops],
+        run: async (_x: PetrelDb, folders: ReadonlySet<string>) => {
+          seen.push([...folders].join(',').replaceAll('\u0000', '/'));
+        },
+      },
+    });
+    conn.setStatus('connected');
+    conn.push(batch(1, foldersDelta(A, ['INBOX']), upsert(A, 'INBOX', [header(A, 'INBOX', 1)])));
+    const first = c.applied();
+    conn.push(batch(2, upsert(A, 'INBOX', [header(A, 'INBOX', 2)])));
+    await first;
+    expect(await message(d, [A, 'INBOX', 1])).toBeDefined();
+    await c.idle();
+    expect(seen).toEqual([`${A}/INBOX`, `${A}/INBOX`]);
+    expect(await c.applied()).toBeUndefined();
+  });
+});

@@ -1,6 +1,6 @@
 import type { FolderCursor, SyncBatch } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
-import { applyBatch } from './apply-deltas';
+import { applyBatch, type BatchHook } from './apply-deltas';
 import { allCursors } from './queries';
 import { removeAccount } from './remove-account';
 import type { PetrelDb } from './schema';
@@ -61,6 +61,8 @@ export interface SyncClientOptions {
   retryMaxMs?: number;
   /** Hears every failure; default console.error. */
   onError?: (error: unknown) => void;
+  /** Runs inside every batch's transaction, after its deltas (pending operations' overlay). */
+  afterDeltas?: BatchHook;
 }
 
 interface Session {
@@ -76,7 +78,8 @@ type Task =
   /** `storeCursors` is decided on arrival: a gap taints the batches after it, not those before. */
   | { kind: 'batch'; batch: SyncBatch; session: Session; storeCursors: boolean }
   | { kind: 'resume'; session: Session }
-  | { kind: 'remove'; accountId: string; resolve: () => void; reject: (e: unknown) => void };
+  | { kind: 'remove'; accountId: string; resolve: () => void; reject: (e: unknown) => void }
+  | { kind: 'barrier'; resolve: () => void };
 
 const MAX_RESUME_RETRIES = 5;
 
@@ -95,19 +98,22 @@ export class SyncClient {
   private readonly listeners = new Set<() => void>();
   private readonly idleWaiters: (() => void)[] = [];
   private state: SyncClientState = { progress: [], pending: 0, lastError: null };
-  private readonly opts: Required<SyncClientOptions>;
+  private readonly opts: Required<Omit<SyncClientOptions, 'afterDeltas'>>;
+  private readonly afterDeltas: BatchHook | undefined;
 
   constructor(
     private readonly db: PetrelDb,
     private readonly conn: SyncConnection,
     options: SyncClientOptions = {},
   ) {
+    const { afterDeltas, ...rest } = options;
+    this.afterDeltas = afterDeltas;
     this.opts = {
       detectGaps: true,
       retryBaseMs: 1000,
       retryMaxMs: 30_000,
       onError: (e) => console.error('sync:', e),
-      ...options,
+      ...rest,
     };
   }
 
@@ -130,6 +136,7 @@ export class SyncClient {
     this.timers.clear();
     for (const task of this.queue.splice(0)) {
       if (task.kind === 'remove') task.reject(new Error('The sync client stopped.'));
+      else if (task.kind === 'barrier') task.resolve();
     }
     this.update({ pending: 0 });
     if (!this.running) this.settleIdle();
@@ -147,6 +154,15 @@ export class SyncClient {
   idle(): Promise<void> {
     if (!this.running && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Resolves once the batches received so far are applied (unlike `idle`, later batches do not
+   * hold it back). Operations wait for it before dropping their overlay (renderer/src/ops).
+   */
+  applied(): Promise<void> {
+    if (this.stopped || (!this.running && this.queue.length === 0)) return Promise.resolve();
+    return new Promise((resolve) => this.enqueue({ kind: 'barrier', resolve }));
   }
 
   /**
@@ -256,6 +272,9 @@ export class SyncClient {
         return this.applyOne(task.batch, task.session, task.storeCursors && !task.session.failed);
       case 'resume':
         return this.resume(task.session);
+      case 'barrier':
+        task.resolve();
+        return;
       case 'remove':
         try {
           await removeAccount(this.db, task.accountId);
@@ -272,6 +291,7 @@ export class SyncClient {
       const result = await applyBatch(this.db, batch, {
         storeCursors,
         skipAccounts: this.removed,
+        ...(this.afterDeltas ? { afterDeltas: this.afterDeltas } : {}),
       });
       if (result.progress.length > 0) {
         for (const p of result.progress) {

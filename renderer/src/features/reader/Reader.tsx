@@ -23,6 +23,8 @@ export interface ReaderProps {
    * resolves none (they show as missing). Pass a stable function: a new one re-sanitizes.
    */
   resolveCidUrls?: CidUrlResolver;
+  /** The message actions, shown at the top of the header (App passes them). */
+  toolbar?: ReactNode;
 }
 
 const NO_CID_URLS: ReadonlyMap<string, string> = new Map();
@@ -77,7 +79,7 @@ function useSenderAllowed(address: string | null): boolean {
  * frame with remote images blocked until the person allows them; plain text is rendered
  * as text. Fills its container: give it a height (it is a flex column).
  */
-export function Reader({ messageKey, resolveCidUrls = resolveNoCids }: ReaderProps) {
+export function Reader({ messageKey, resolveCidUrls = resolveNoCids, toolbar }: ReaderProps) {
   const [accountId, path, uid] = messageKey;
   const key = JSON.stringify([accountId, path, uid]);
   const db = useDb();
@@ -195,7 +197,7 @@ export function Reader({ messageKey, resolveCidUrls = resolveNoCids }: ReaderPro
 
   return (
     <section className="reader-pane" aria-label={`Message: ${header.subject || '(no subject)'}`} aria-busy={!body && fetched?.status !== 'error'}>
-      <MessageHeaderBlock header={header} attachments={body ? visibleAttachments(body) : []} />
+      <MessageHeaderBlock header={header} attachments={body ? visibleAttachments(body) : []} toolbar={toolbar} />
       {sanitized && !(sanitized instanceof Error) && !allowRemote && (
         <RemoteContentBar
           blocked={sanitized.blockedRemote}
@@ -219,11 +221,12 @@ function visibleAttachments(body: BodyRecord): AttachmentMeta[] {
   return body.attachments.filter((a) => !(body.html !== null && a.inline && a.contentId));
 }
 
-function MessageHeaderBlock({ header, attachments }: { header: MessageRecord; attachments: AttachmentMeta[] }) {
+function MessageHeaderBlock({ header, attachments, toolbar }: { header: MessageRecord; attachments: AttachmentMeta[]; toolbar?: ReactNode }) {
   const from = header.from[0];
   const date = new Date(header.date);
   return (
     <header className="reader-header">
+      {toolbar}
       <h1 className="reader-subject">{header.subject || '(no subject)'}</h1>
       <dl className="reader-meta">
         <dt>From</dt>

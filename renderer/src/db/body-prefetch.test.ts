@@ -1,0 +1,60 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it, vi } from 'vitest';
+import type { MessageBody } from '../../../shared/contract';
+import { applyBatch } from './apply-deltas';
+import { BodyPrefetcher, type PrefetchConnection } from './body-prefetch';
+import { A, batch, foldersDelta, header, newDb, upsert } from './test-fixtures';
+
+function fakeConnection(status = 'connected') {
+  const call = vi.fn(async (_m: 'messages.bodies', p: { accountId: string; path: string; uidValidity: string; uids: number[] }) => ({
+    bodies: p.uids.map(
+      (uid): MessageBody => ({ accountId: p.accountId, path: p.path, uidValidity: p.uidValidity, uid, html: null, text: `body ${uid}`, attachments: [] }),
+    ),
+  }));
+  const conn: PrefetchConnection = { state: { status }, onState: () => () => undefined, call };
+  return { conn, call };
+}
+
+describe('BodyPrefetcher', () => {
+  it('downloads every missing body newest first, INBOX first, skipping big messages, then costs nothing', async () => {
+    const db = newDb();
+    const inbox = [1, 2, 3, 4].map((uid) => header(A, 'INBOX', uid, { date: uid * 1000 }));
+    inbox[1] = { ...inbox[1]!, size: 50 * 1024 * 1024 };
+    await applyBatch(db, batch(1, foldersDelta(A, ['INBOX', 'Archive']), upsert(A, 'INBOX', inbox), upsert(A, 'Archive', [header(A, 'Archive', 9)])));
+    const { conn, call } = fakeConnection();
+    const p = new BodyPrefetcher(db, conn, { batch: 2 });
+    expect(await p.pass()).toBe(4);
+    expect(call.mock.calls.map((c) => [c[1].path, c[1].uids])).toEqual([
+      ['INBOX', [4, 3]],
+      ['INBOX', [1]],
+      ['Archive', [9]],
+    ]);
+    expect((await db.bodies.get([A, 'INBOX', 3]))?.text).toBe('body 3');
+    expect(await db.bodies.get([A, 'INBOX', 2])).toBeUndefined();
+    call.mockClear();
+    expect(await p.pass()).toBe(0);
+    expect(call).not.toHaveBeenCalled();
+  });
+
+  it('does nothing while the engine is not connected', async () => {
+    const db = newDb();
+    await applyBatch(db, batch(1, foldersDelta(A, ['INBOX']), upsert(A, 'INBOX', [header(A, 'INBOX', 1)])));
+    const { conn, call } = fakeConnection('disconnected');
+    expect(await new BodyPrefetcher(db, conn).pass()).toBe(0);
+    expect(call).not.toHaveBeenCalled();
+  });
+
+  it('drops bodies of messages that changed UIDVALIDITY meanwhile', async () => {
+    const db = newDb();
+    await applyBatch(db, batch(1, foldersDelta(A, ['INBOX']), upsert(A, 'INBOX', [header(A, 'INBOX', 1)])));
+    const conn: PrefetchConnection = {
+      state: { status: 'connected' },
+      onState: () => () => undefined,
+      call: async (_m, p) => ({
+        bodies: p.uids.map((uid) => ({ accountId: p.accountId, path: p.path, uidValidity: '999', uid, html: null, text: 'stale', attachments: [] })),
+      }),
+    };
+    await new BodyPrefetcher(db, conn).pass();
+    expect(await db.bodies.count()).toBe(0);
+  });
+});

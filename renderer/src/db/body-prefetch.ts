@@ -1,0 +1,174 @@
+import type { MessageBody } from '../../../shared/contract';
+import { PetrelError } from '../../../shared/errors';
+import type { FolderRecord, MessageKey, PetrelDb } from './schema';
+
+/** The part of the engine connection this uses; `Connection<PetrelContract>` fits it. */
+export interface PrefetchConnection {
+  readonly state: { status: string };
+  onState(listener: (state: { status: string }) => void): () => void;
+  call(
+    method: 'messages.bodies',
+    params: { accountId: string; path: string; uidValidity: string; uids: number[] },
+  ): Promise<{ bodies: MessageBody[] }>;
+}
+
+export interface PrefetchOptions {
+  /** Messages larger than this are fetched only when opened (their attachments are big). */
+  maxMessageBytes?: number;
+  /** Bodies per request. */
+  batch?: number;
+  /** Pause between passes once everything is cached. */
+  idleMs?: number;
+}
+
+export const OFFLINE_LIMIT_KEY = 'petrel.offlineBodyLimitBytes';
+const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
+const PAGE = 500;
+
+/** Which folders first: the inbox, then what people read, the bins last. */
+const RANK: Record<string, number> = { inbox: 0, flagged: 1, sent: 2, archive: 3, drafts: 4, all: 8, junk: 9, trash: 9 };
+const rank = (f: FolderRecord) => (f.specialUse ? (RANK[f.specialUse] ?? 5) : 5);
+
+/**
+ * Downloads message bodies in the background so every cached message is readable offline:
+ * all folders, newest first, a batch at a time, only while the engine is connected. Big
+ * messages (attachments) are left for when they are opened. A folder is scanned from its
+ * newest message down until a page is already complete, so later passes cost little.
+ */
+export class BodyPrefetcher {
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private readonly complete = new Map<string, string>();
+  private readonly maxBytes: number;
+  private readonly batch: number;
+  private readonly idleMs: number;
+
+  constructor(
+    private readonly db: PetrelDb,
+    private readonly conn: PrefetchConnection,
+    options: PrefetchOptions = {},
+  ) {
+    this.maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_BYTES;
+    this.batch = options.batch ?? 50;
+    this.idleMs = options.idleMs ?? 20_000;
+  }
+
+  start(): this {
+    const off = this.conn.onState(() => this.wake?.());
+    void this.loop().finally(off);
+    return this;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  /** New mail arrived or the person asked: run a pass now. */
+  poke(): void {
+    this.wake?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      if (this.conn.state.status !== 'connected') {
+        await this.sleep(60_000);
+        continue;
+      }
+      try {
+        await this.pass();
+        await this.sleep(this.idleMs);
+      } catch (e) {
+        // Disconnected or the engine refused: wait and try again; nothing is lost.
+        if (!(e instanceof PetrelError)) console.error('offline body download failed', e);
+        await this.sleep(5_000);
+      }
+    }
+  }
+
+  /** One pass over every folder; returns when all are complete (or the connection dropped). */
+  async pass(): Promise<number> {
+    let fetched = 0;
+    const folders = (await this.db.folders.toArray())
+      .filter((f) => f.uidValidity !== null && f.cachedTotal > 0)
+      .sort((a, b) => rank(a) - rank(b));
+    for (const f of folders) {
+      if (this.stopped || this.conn.state.status !== 'connected') break;
+      fetched += await this.folderPass(f);
+    }
+    return fetched;
+  }
+
+  private async folderPass(f: FolderRecord): Promise<number> {
+    const id = `${f.accountId}\u0000${f.path}`;
+    let fetched = 0;
+    for (let offset = 0; !this.stopped; offset += PAGE) {
+      const page = await this.db.messages
+        .where('[accountId+path+date]')
+        .between([f.accountId, f.path, -Infinity], [f.accountId, f.path, Infinity])
+        .reverse()
+        .offset(offset)
+        .limit(PAGE)
+        .toArray();
+      if (page.length === 0) break;
+      const keys = page.map((m): MessageKey => [m.accountId, m.path, m.uid]);
+      const have = await this.db.bodies.bulkGet(keys);
+      const wanted = page.filter((m, i) => !have[i] && m.size <= this.maxBytes && m.uidValidity === f.uidValidity);
+      // Once a folder was complete, a page with nothing missing means the rest is too.
+      if (wanted.length === 0 && this.complete.get(id) === f.uidValidity) return fetched;
+      for (let i = 0; i < wanted.length; i += this.batch) {
+        if (this.stopped || this.conn.state.status !== 'connected') return fetched;
+        const uids = wanted.slice(i, i + this.batch).map((m) => m.uid);
+        const { bodies } = await this.conn.call('messages.bodies', {
+          accountId: f.accountId,
+          path: f.path,
+          uidValidity: f.uidValidity!,
+          uids,
+        });
+        await this.store(bodies);
+        fetched += bodies.length;
+      }
+      if (page.length < PAGE) break;
+    }
+    this.complete.set(id, f.uidValidity!);
+    return fetched;
+  }
+
+  /** Stores a batch, only for messages still cached under the same UIDVALIDITY. */
+  private async store(bodies: MessageBody[]): Promise<void> {
+    if (bodies.length === 0) return;
+    await this.db.transaction('rw', [this.db.messages, this.db.bodies], async () => {
+      const keys = bodies.map((b): MessageKey => [b.accountId, b.path, b.uid]);
+      const messages = await this.db.messages.bulkGet(keys);
+      const keep = bodies.filter((b, i) => messages[i]?.uidValidity === b.uidValidity);
+      await this.db.bodies.bulkPut(
+        keep.map((b) => ({
+          accountId: b.accountId,
+          path: b.path,
+          uidValidity: b.uidValidity,
+          uid: b.uid,
+          html: b.html,
+          text: b.text,
+          attachments: b.attachments,
+        })),
+      );
+    });
+  }
+}
+
+/** The size limit the person set (localStorage), or the default. */
+export function offlineLimitBytes(storage: Pick<Storage, 'getItem'> = localStorage): number {
+  const n = Number(storage.getItem(OFFLINE_LIMIT_KEY));
+  return Number.isFinite(n) && n > 0 ? n : DEFAULT_MAX_BYTES;
+}

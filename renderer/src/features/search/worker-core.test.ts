@@ -1,0 +1,253 @@
+/**
+ * The worker's protocol and logic, in-process: a SearchClient talks to a worker core over a
+ * real MessageChannel (structured clone, as with a Worker), the core reads its own Dexie
+ * instance of the same (fake) IndexedDB database, and the test writes mail the way the app
+ * does (sync deltas through applyBatch, bodies through putBody).
+ */
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MessageHeader } from '../../../../shared/contract';
+import { applyBatch, putBody, removeAccount, type PetrelDb } from '../../db';
+import { PetrelDb as Db } from '../../db/schema';
+import { A, B, header, newDb, upsert } from '../../db/test-fixtures';
+import type { IndexStatus, SearchPage } from './protocol';
+import { SearchCancelled, SearchClient, type SearchPort } from './search-client';
+import { attachSearchWorker, type MessagePortLike, type SearchWorkerCore, type SearchWorkerOptions } from './worker-core';
+
+const open: { client: SearchClient; db: PetrelDb; ports: MessagePort[]; core: () => SearchWorkerCore | null }[] = [];
+
+afterEach(async () => {
+  for (const o of open.splice(0)) {
+    o.client.close();
+    o.core()?.close();
+    o.core()?.db.close();
+    for (const p of o.ports) p.close();
+    await o.db.delete();
+  }
+});
+
+function mail(accountId: string, path: string, uid: number, o: Partial<MessageHeader> & { seen?: boolean; flagged?: boolean } = {}): MessageHeader {
+  const { seen, flagged, ...rest } = o;
+  return { ...header(accountId, path, uid, { seen: seen ?? true, flagged: flagged ?? false }), ...rest };
+}
+
+function folders(accountId: string, paths: Record<string, 'sent' | 'trash' | 'inbox' | null>) {
+  return {
+    kind: 'folders' as const,
+    accountId,
+    folders: Object.entries(paths).map(([path, specialUse]) => ({
+      accountId,
+      path,
+      name: path.split('/').pop()!,
+      delimiter: '/',
+      parentPath: null,
+      specialUse,
+      subscribed: true,
+      selectable: true,
+      total: 0,
+      unread: 0,
+    })),
+  };
+}
+
+async function start(db: PetrelDb, options: SearchWorkerOptions = {}): Promise<{ client: SearchClient; core: () => SearchWorkerCore | null; statuses: IndexStatus[] }> {
+  const channel = new MessageChannel();
+  const { core } = attachSearchWorker(
+    channel.port2 as unknown as MessagePortLike,
+    (name) => new Db(name),
+    { statusIntervalMs: 0, ...options },
+  );
+  channel.port2.start();
+  channel.port1.start();
+  const client = new SearchClient(channel.port1 as unknown as SearchPort, db.name);
+  open.push({ client, db, ports: [channel.port1, channel.port2], core });
+  const statuses: IndexStatus[] = [];
+  client.onStatus((s) => statuses.push(s));
+  return { client, core, statuses };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const ready = (client: SearchClient) => until('the index', () => (client.status.phase === 'ready' ? true : undefined));
+const keysOf = (page: SearchPage) => page.keys.map((k) => `${k[0] === A ? 'A' : 'B'}:${k[1]}:${k[2]}`);
+
+/** Re-runs a query until its answer satisfies `ok` (the index follows writes asynchronously). */
+async function eventually(client: SearchClient, text: string, ok: (keys: string[]) => boolean): Promise<string[]> {
+  let last: string[] = [];
+  return until(`"${text}" to settle (last: ${JSON.stringify(last)})`, async () => {
+    last = keysOf(await client.search(text));
+    return ok(last) ? last : undefined;
+  });
+}
+
+async function seed(db: PetrelDb): Promise<void> {
+  await applyBatch(db, [
+    folders(A, { INBOX: 'inbox', Sent: 'sent', Trash: 'trash' }),
+    folders(B, { INBOX: 'inbox', 'Sent Items': 'sent' }),
+    upsert(A, 'INBOX', [
+      mail(A, 'INBOX', 1, { subject: 'Quarterly budget review', from: [{ name: 'Carol', address: 'carol@example.test' }], seen: false }),
+      mail(A, 'INBOX', 2, { subject: 'Lunch?', preview: 'the quick brown fox', hasAttachments: true }),
+      mail(A, 'INBOX', 3, { subject: 'Photos', preview: 'brown quick fox', flagged: true }),
+    ]),
+    upsert(A, 'Sent', [mail(A, 'Sent', 1, { subject: 'Re: Quarterly budget review', to: [{ name: 'Carol', address: 'carol@example.test' }] })]),
+    upsert(B, 'INBOX', [mail(B, 'INBOX', 7, { subject: 'Budget for the trip', seen: false })]),
+    upsert(B, 'Sent Items', [mail(B, 'Sent Items', 8, { subject: 'Trip photos' })]),
+  ]);
+}
+
+describe('search worker', () => {
+  it('indexes the database and answers word and operator queries across accounts, newest first', async () => {
+    const db = newDb();
+    await seed(db);
+    const { client, statuses } = await start(db);
+    await ready(client);
+    expect(statuses.at(-1)).toMatchObject({ phase: 'ready', indexed: 6, total: 6 });
+    expect(statuses.at(-1)!.buildMs).toEqual(expect.any(Number));
+
+    const budget = await client.search('budget');
+    expect(keysOf(budget)).toEqual(['B:INBOX:7', 'A:Sent:1', 'A:INBOX:1']);
+    expect(budget).toMatchObject({ total: 3, offset: 0, indexing: false, approximate: false, errors: [] });
+    expect(keysOf(await client.search('from:carol'))).toEqual(['A:INBOX:1']);
+    expect(keysOf(await client.search('carol'))).toEqual(['A:Sent:1', 'A:INBOX:1']);
+    expect(keysOf(await client.search('is:unread'))).toEqual(['B:INBOX:7', 'A:INBOX:1']);
+    expect(keysOf(await client.search('is:starred'))).toEqual(['A:INBOX:3']);
+    expect(keysOf(await client.search('has:attachment'))).toEqual(['A:INBOX:2']);
+    // in:sent finds each account's sent folder, whatever it is called.
+    expect(keysOf(await client.search('in:sent'))).toEqual(['B:Sent Items:8', 'A:Sent:1']);
+    expect(keysOf(await client.search('budget -in:sent'))).toEqual(['B:INBOX:7', 'A:INBOX:1']);
+    expect(keysOf(await client.search('in:"sent items" photos'))).toEqual(['B:Sent Items:8']);
+    const unknown = await client.search('in:nowhere budget');
+    expect(unknown.total).toBe(0);
+    expect(unknown.errors).toEqual(['No folder is called “nowhere”.']);
+    // Phrases are checked word by word.
+    expect(keysOf(await client.search('"quick brown"'))).toEqual(['A:INBOX:2']);
+    expect(keysOf(await client.search('quick brown'))).toEqual(['A:INBOX:3', 'A:INBOX:2']);
+    expect(keysOf(await client.search('"quick bro'))).toEqual(['A:INBOX:2']);
+    // Paging.
+    const second = await client.search('budget', { offset: 1, limit: 1 });
+    expect(keysOf(second)).toEqual(['A:Sent:1']);
+    expect(second.total).toBe(3);
+    expect((await client.search('   ')).total).toBe(0);
+  });
+
+  it('follows changes: new mail, flags, bodies, expunges, resets and removed accounts', async () => {
+    const db = newDb();
+    await seed(db);
+    const { client } = await start(db);
+    await ready(client);
+
+    // New mail.
+    await applyBatch(db, [upsert(A, 'INBOX', [mail(A, 'INBOX', 4, { subject: 'Budget approved', seen: false })])]);
+    await eventually(client, 'budget', (k) => k.includes('A:INBOX:4'));
+
+    // Read elsewhere: the flags delta.
+    await applyBatch(db, [{ kind: 'flags', accountId: A, path: 'INBOX', uidValidity: '1', changes: [{ uid: 1, flags: ['\\Seen'], modseq: null }] }]);
+    expect(await eventually(client, 'is:unread', (k) => !k.includes('A:INBOX:1'))).toEqual(['B:INBOX:7', 'A:INBOX:4']);
+    await applyBatch(db, [{ kind: 'flags', accountId: B, path: 'INBOX', uidValidity: '1', changes: [{ uid: 7, flags: ['\\Flagged'], modseq: null }] }]);
+    await eventually(client, 'is:starred', (k) => k.includes('B:INBOX:7'));
+
+    // A body cached by the reader: its words become searchable.
+    await putBody(db, { accountId: A, path: 'INBOX', uidValidity: '1', uid: 2, text: 'Shall we try the new ramen place?', html: null, attachments: [{ partId: '2', filename: 'menu.pdf', contentType: 'application/pdf', size: 1, contentId: null, inline: false }] });
+    expect(await eventually(client, 'ramen', (k) => k.length > 0)).toEqual(['A:INBOX:2']);
+    expect(keysOf(await client.search('menu'))).toEqual(['A:INBOX:2']);
+    // An HTML body.
+    await putBody(db, { accountId: A, path: 'INBOX', uidValidity: '1', uid: 3, text: null, html: '<p>Caf&eacute; at <b>noon</b></p>', attachments: [] });
+    expect(await eventually(client, 'noon', (k) => k.length > 0)).toEqual(['A:INBOX:3']);
+
+    // Expunged.
+    await applyBatch(db, [{ kind: 'expunge', accountId: A, path: 'INBOX', uidValidity: '1', uids: [2] }]);
+    await eventually(client, 'ramen', (k) => k.length === 0);
+    await eventually(client, 'lunch', (k) => k.length === 0);
+
+    // The server said the folder changed UIDVALIDITY: everything cached goes (a range delete).
+    await applyBatch(db, [{ kind: 'reset', accountId: A, path: 'Sent', uidValidity: '2' }]);
+    await eventually(client, 'budget', (k) => !k.includes('A:Sent:1'));
+
+    // The folder list no longer has the trash... and the account goes.
+    await removeAccount(db, B);
+    expect(await eventually(client, 'budget', (k) => !k.includes('B:INBOX:7'))).toEqual(['A:INBOX:4', 'A:INBOX:1']);
+    expect(keysOf(await client.search('in:sent'))).toEqual([]);
+  });
+
+  it('supersedes a query in flight with a newer one', async () => {
+    const db = newDb();
+    await seed(db);
+    const { client } = await start(db);
+    await ready(client);
+    const first = client.search('budget');
+    const second = client.search('photos');
+    await expect(first).rejects.toBeInstanceOf(SearchCancelled);
+    expect(keysOf(await second)).toEqual(['B:Sent Items:8', 'A:INBOX:3']);
+    // An aborted search rejects and the next still works.
+    const ac = new AbortController();
+    const aborted = client.search('budget', { signal: ac.signal });
+    ac.abort();
+    await expect(aborted).rejects.toBeInstanceOf(SearchCancelled);
+    expect((await client.search('budget')).total).toBe(3);
+  });
+
+  it('answers while indexing, from what is indexed so far', async () => {
+    const db = newDb();
+    const many = Array.from({ length: 300 }, (_, i) => mail(A, 'INBOX', i + 1, { subject: `needle ${i + 1}` }));
+    await applyBatch(db, [upsert(A, 'INBOX', many)]);
+    const { client, statuses } = await start(db, { scanPage: 50 });
+    const early = await client.search('needle');
+    expect(early.total).toBeLessThanOrEqual(300);
+    await ready(client);
+    expect(statuses.some((s) => s.phase === 'indexing' && s.indexed > 0 && s.indexed < 300)).toBe(true);
+    const done = await client.search('needle', { limit: 5 });
+    expect(done).toMatchObject({ total: 300, indexing: false });
+    expect(done.keys.map((k) => k[2])).toEqual([300, 299, 298, 297, 296]);
+  });
+
+  it('checks phrases in memory, and in cached bodies as far as the pages need, newest first', async () => {
+    const db = newDb();
+    // 600 messages with both words in their cached bodies; every third has them in order.
+    const many = Array.from({ length: 600 }, (_, i) => mail(A, 'INBOX', i + 1, { subject: `Note ${i + 1}`, preview: '' }));
+    await applyBatch(db, [upsert(A, 'INBOX', many)]);
+    await db.bodies.bulkPut(
+      many.map((m, i) => ({ accountId: A, path: 'INBOX', uidValidity: '1', uid: m.uid, html: null, attachments: [], text: i % 3 === 0 ? 'the annual report' : 'report annual' })),
+    );
+    // Two more with the phrase in the subject: decided from the index alone.
+    await applyBatch(db, [upsert(A, 'Other', [mail(A, 'Other', 1, { subject: 'Annual report 2023' }), mail(A, 'Other', 2, { subject: 'report annual' })])]);
+    // No time budget here: the pages must come full however slow the machine is.
+    const { client } = await start(db, { phraseBudgetMs: 60_000 });
+    await ready(client);
+    const subjects = await client.search('"annual report" in:other');
+    expect(subjects).toMatchObject({ total: 1, approximate: false });
+    expect(keysOf(subjects)).toEqual(['A:Other:1']);
+
+    const first = await client.search('"annual report" in:inbox', { limit: 10 });
+    expect(first.approximate).toBe(true);
+    expect(first.total).toBeLessThanOrEqual(600);
+    expect(first.keys.map((k) => k[2])).toEqual([598, 595, 592, 589, 586, 583, 580, 577, 574, 571]);
+    const later = await client.search('"annual report" in:inbox', { offset: 190, limit: 50 });
+    expect(later.keys.map((k) => k[2])).toEqual([28, 25, 22, 19, 16, 13, 10, 7, 4, 1]);
+    expect(later).toMatchObject({ total: 200, approximate: false });
+  });
+
+  it('merges server hits: cached ones join the results, the rest are counted', async () => {
+    const db = newDb();
+    await seed(db);
+    const { client } = await start(db);
+    await ready(client);
+    // The server found "ramen" in the bodies of A:INBOX:1 (cached, body not) and of 40, 41 (not cached).
+    const page = await client.search('ramen', { server: [{ accountId: A, path: 'INBOX', uidValidity: '1', uids: [41, 40, 1], total: 5 }] });
+    expect(keysOf(page)).toEqual(['A:INBOX:1']);
+    expect(page).toMatchObject({ total: 1, serverMerged: 1, serverOnly: 4 });
+    // A local match the server also found is not counted twice.
+    const both = await client.search('budget', { server: [{ accountId: A, path: 'INBOX', uidValidity: '1', uids: [1], total: 1 }] });
+    expect(both).toMatchObject({ total: 3, serverMerged: 0, serverOnly: 0 });
+    // UIDs of another UIDVALIDITY mean nothing here.
+    const stale = await client.search('ramen', { server: [{ accountId: A, path: 'INBOX', uidValidity: '99', uids: [1], total: 1 }] });
+    expect(stale).toMatchObject({ total: 0, serverMerged: 0, serverOnly: 1 });
+  });
+});

@@ -1,0 +1,695 @@
+/**
+ * The search worker's logic, kept apart from the Worker global so tests run it in-process
+ * (`attachSearchWorker` over any message port).
+ *
+ * It owns a SearchIndex built from the app's IndexedDB, read directly (Dexie works in a
+ * worker; it only reads, never writes mail state):
+ *
+ * - Start: one scan of `messages` in primary-key pages (bodies fetched for the keys that
+ *   have one), answering queries between pages from what is indexed so far. Measured
+ *   rebuild at 100k headers is a few seconds in the worker (see bench.ts), so the index is
+ *   rebuilt on every start rather than persisted: a snapshot would still need a full read
+ *   to catch flag changes made while no worker ran, which is most of the cost.
+ * - Then: Dexie's `storagemutated` event, which every Dexie instance of the origin receives
+ *   over a BroadcastChannel (the page writes, this worker hears), names the changed primary
+ *   keys of a write (every key of a bulkPut/bulkDelete, a key range for a range delete). Only
+ *   those records are read again: a flag change updates columns in place, a changed text is
+ *   re-tokenized, a missing record is removed. No full scans after the first.
+ * - Queries: parsed here, matched in the index, phrases checked against the records, server
+ *   hits merged, then the page newest first. A newer query supersedes older ones.
+ */
+import { cmp, Dexie, type IntervalTree, type IntervalTreeNode, type ObservabilitySet } from 'dexie';
+import type { BodyRecord, FolderRecord, MessageKey, MessageRecord, PetrelDb } from '../../db/schema';
+import type { ClientMessage, IndexStatus, SearchPage, ServerFolderHits, WorkerMessage } from './protocol';
+import { folderMatches } from './folders';
+import { isEmptyQuery, parseQuery, type SearchQuery } from './query';
+import { fieldTexts, folderKeyString, messageKeyString, SearchIndex, type PhraseCheck } from './search-index';
+import type { SnapshotStore } from './snapshot-store';
+import { containsUnits, units } from './text';
+
+export interface SearchWorkerOptions {
+  /** Records read per scan step. */
+  scanPage?: number;
+  /** Changed records read per step. */
+  changePage?: number;
+  /** Least time between two status messages while indexing or after changes. */
+  statusIntervalMs?: number;
+  /** Time to spend checking phrases word by word per answer (at least one chunk). Default 60 ms. */
+  phraseBudgetMs?: number;
+  /** Hear the database's writes (default true; tests of the scan alone turn it off). */
+  observe?: boolean;
+  /** Where the index is saved between runs (none: rebuilt on every start). */
+  snapshots?: SnapshotStore | null;
+  /** Save this long after the last change (and at least every `snapshotMaxWaitMs` while changes go on). */
+  snapshotDelayMs?: number;
+  snapshotMaxWaitMs?: number;
+  now?: () => number;
+}
+
+interface QueryRequest {
+  id: number;
+  text: string;
+  offset: number;
+  limit: number;
+  server?: ServerFolderHits[];
+}
+
+interface Evaluated {
+  cacheKey: string;
+  /** Settled results: matches (phrases checked) and server hits the cache has. */
+  docs: number[];
+  /** Phrase candidates not checked yet, oldest first. */
+  pending: number[];
+  /** Date of the oldest candidate checked so far. */
+  frontier: number;
+  phrases: PhraseCheck[];
+  serverMerged: number;
+  serverOnly: number;
+  errors: string[];
+}
+
+interface ScanState {
+  lastKey: MessageKey | null;
+  /** The index version when the scan began (unchanged at the end: nothing to save). */
+  versionAtStart: number;
+  /** The next page, already asked for while this one is indexed. */
+  next: Promise<MessageRecord[]> | null;
+  bodyKeys: Set<string>;
+  /** Keys met by this scan, to drop stale documents of a rescan at its end. */
+  seen: Set<string> | null;
+  started: number;
+}
+
+class Cancelled extends Error {}
+
+export class SearchWorkerCore {
+  private idx = new SearchIndex();
+  private readonly opts: Required<Omit<SearchWorkerOptions, 'now' | 'snapshots'>> & { now: () => number };
+  private readonly snapshots: SnapshotStore | null;
+  private status: IndexStatus = { phase: 'starting', indexed: 0, total: 0, version: 0, buildMs: null, restored: false };
+  /** The snapshot is being read: changes wait (the scan after it reads everything anyway). */
+  private loading = false;
+  private saveDue: number | null = null;
+  private firstUnsavedChange: number | null = null;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private scan: ScanState | null = null;
+  private pendingQuery: QueryRequest | null = null;
+  private latestQueryId = -1;
+  private readonly changedKeys = new Map<string, MessageKey>();
+  private changedRanges: [unknown, unknown][] = [];
+  private folders: FolderRecord[] | null = null;
+  private running = false;
+  private closed = false;
+  private lastStatusAt = 0;
+  private statusTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastEval: Evaluated | null = null;
+  private readonly unobserve: () => void;
+  private readonly parts: { messages: string; bodies: string; folders: string };
+
+  constructor(
+    readonly db: PetrelDb,
+    private readonly post: (m: WorkerMessage) => void,
+    options: SearchWorkerOptions = {},
+  ) {
+    this.opts = {
+      scanPage: options.scanPage ?? 2000,
+      changePage: options.changePage ?? 2000,
+      statusIntervalMs: options.statusIntervalMs ?? 250,
+      observe: options.observe ?? true,
+      phraseBudgetMs: options.phraseBudgetMs ?? 60,
+      snapshotDelayMs: options.snapshotDelayMs ?? 20_000,
+      snapshotMaxWaitMs: options.snapshotMaxWaitMs ?? 120_000,
+      now: options.now ?? (() => performance.now()),
+    };
+    this.snapshots = options.snapshots ?? null;
+    const base = `idb://${db.name}/`;
+    this.parts = { messages: `${base}messages/`, bodies: `${base}bodies/`, folders: `${base}folders/` };
+    const listener = (parts: ObservabilitySet) => this.onMutated(parts);
+    if (this.opts.observe) {
+      Dexie.on('storagemutated', listener);
+      this.unobserve = () => Dexie.on.storagemutated.unsubscribe(listener);
+    } else {
+      this.unobserve = () => undefined;
+    }
+  }
+
+  get index(): SearchIndex {
+    return this.idx;
+  }
+
+  /**
+   * Loads the saved index if there is one (answers come from it at once), then scans the
+   * database: a full build, or with a snapshot a check of every record against it. The
+   * listener is already on, so nothing written meanwhile is missed.
+   */
+  start(): void {
+    if (!this.snapshots) {
+      this.beginScan(false);
+      return;
+    }
+    this.loading = true;
+    const started = this.opts.now();
+    void this.snapshots
+      .load(this.db.name)
+      .then((snap) => {
+        const restored = snap ? SearchIndex.fromSnapshot(snap) : null;
+        if (restored && !this.closed) {
+          this.idx = restored;
+          this.lastEval = null;
+          this.status = { ...this.status, restored: true, restoreMs: Math.round(this.opts.now() - started) };
+        }
+      })
+      .catch((e: unknown) => this.post({ type: 'error', id: null, message: `The saved search index could not be read: ${String(e)}` }))
+      .finally(() => {
+        this.loading = false;
+        if (!this.closed) this.beginScan(this.idx.size > 0);
+      });
+  }
+
+  get currentStatus(): IndexStatus {
+    return { ...this.status, indexed: this.index.size, version: this.index.version };
+  }
+
+  receive(msg: ClientMessage): void {
+    if (this.closed) return;
+    switch (msg.type) {
+      case 'query':
+        if (this.pendingQuery) this.post({ type: 'cancelled', id: this.pendingQuery.id });
+        this.pendingQuery = msg;
+        this.latestQueryId = msg.id;
+        this.pump();
+        break;
+      case 'cancel':
+        if (this.pendingQuery?.id === msg.id) {
+          this.pendingQuery = null;
+          this.post({ type: 'cancelled', id: msg.id });
+        }
+        if (this.latestQueryId === msg.id) this.latestQueryId = -1;
+        break;
+      case 'close':
+        this.close();
+        break;
+      case 'init':
+        break;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.unobserve();
+    if (this.statusTimer !== undefined) clearTimeout(this.statusTimer);
+    if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
+    this.snapshots?.close();
+  }
+
+  /** Saves the index now (tests; the worker saves by itself after changes settle). */
+  async saveSnapshot(): Promise<void> {
+    if (!this.snapshots) return;
+    await this.snapshots.save(this.db.name, this.idx.toSnapshot());
+    this.firstUnsavedChange = null;
+    this.saveDue = null;
+  }
+
+  /** Resolves once nothing is queued (tests). */
+  async idle(): Promise<void> {
+    while (this.running || this.hasWork()) {
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Scheduling: queries first, then changes, then the scan; one step at a time.
+
+  private hasWork(): boolean {
+    if (this.pendingQuery !== null) return true;
+    if (this.loading) return false;
+    return this.changedKeys.size > 0 || this.changedRanges.length > 0 || this.scan !== null || this.saveIsDue();
+  }
+
+  private saveIsDue(): boolean {
+    return this.saveDue !== null && this.scan === null && this.opts.now() >= this.saveDue;
+  }
+
+  /** A save after changes settle: `snapshotDelayMs` after the last, at most `snapshotMaxWaitMs` after the first. */
+  private scheduleSave(delayMs = this.opts.snapshotDelayMs): void {
+    if (!this.snapshots || this.closed) return;
+    const now = this.opts.now();
+    this.firstUnsavedChange ??= now;
+    this.saveDue = Math.min(now + delayMs, this.firstUnsavedChange + this.opts.snapshotMaxWaitMs);
+    if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.pump();
+    }, Math.max(0, this.saveDue - now) + 1);
+  }
+
+  private pump(): void {
+    if (this.running || this.closed) return;
+    this.running = true;
+    void this.loop().finally(() => {
+      this.running = false;
+      if (this.hasWork() && !this.closed) this.pump();
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.closed) {
+      try {
+        if (this.pendingQuery) {
+          const q = this.pendingQuery;
+          this.pendingQuery = null;
+          await this.runQuery(q);
+        } else if (this.loading) {
+          return;
+        } else if (this.changedRanges.length > 0 || this.changedKeys.size > 0) {
+          await this.applyChanges();
+        } else if (this.scan) {
+          await this.scanStep(this.scan);
+        } else if (this.saveIsDue()) {
+          await this.saveSnapshot();
+        } else {
+          return;
+        }
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        if (this.scan) {
+          this.scan = null;
+          this.status = { ...this.status, phase: 'failed', error: message };
+          this.sendStatus(true);
+        }
+        this.post({ type: 'error', id: null, message });
+      }
+      // Let queued messages (a newer query) in between steps.
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The first scan (and a full rescan when Dexie reports the whole database changed).
+
+  private beginScan(rescan: boolean): void {
+    this.scan = {
+      versionAtStart: this.index.version,
+      lastKey: null,
+      next: null,
+      bodyKeys: new Set(),
+      seen: rescan && this.index.size > 0 ? new Set() : null,
+      started: this.opts.now(),
+    };
+    this.status = { ...this.status, phase: 'indexing', error: undefined };
+    this.pump();
+  }
+
+  private async scanStep(scan: ScanState): Promise<void> {
+    const db = this.db;
+    const versionBefore = scan.versionAtStart;
+    if (scan.lastKey === null && scan.bodyKeys.size === 0) {
+      const [total, bodyKeys] = await Promise.all([db.messages.count(), db.bodies.toCollection().primaryKeys()]);
+      this.status.total = total;
+      for (const k of bodyKeys) scan.bodyKeys.add(messageKeyString(k[0], k[1], k[2]));
+      this.sendStatus(true);
+    }
+    const page = await (scan.next ?? this.readPage(scan.lastKey));
+    scan.next = null;
+    const lastOfPage = page[page.length - 1];
+    if (page.length === this.opts.scanPage && lastOfPage) {
+      // IndexedDB reads the next page while this one is tokenized.
+      scan.next = this.readPage(keyOf(lastOfPage));
+      scan.next.catch(() => undefined);
+    }
+    const withBody = page.filter((m) => scan.bodyKeys.has(messageKeyString(m.accountId, m.path, m.uid)));
+    const bodies = withBody.length > 0 ? await db.bodies.bulkGet(withBody.map(keyOf)) : [];
+    const bodyOf = new Map<string, BodyRecord>();
+    for (const b of bodies) if (b) bodyOf.set(messageKeyString(b.accountId, b.path, b.uid), b);
+    if (this.scan !== scan) return; // a rescan replaced this one
+    for (const m of page) {
+      const ks = messageKeyString(m.accountId, m.path, m.uid);
+      scan.seen?.add(ks);
+      this.index.upsert(m, bodyOf.get(ks) ?? null);
+    }
+    const last = page[page.length - 1];
+    if (last) scan.lastKey = keyOf(last);
+    if (page.length < this.opts.scanPage) {
+      if (scan.seen) {
+        const seen = scan.seen;
+        const stale = [...this.index.liveKeyStrings()].filter((k) => !seen.has(k));
+        for (const k of stale) {
+          const [a, p, u] = k.split('\u0000');
+          this.index.remove(a!, p!, Number(u));
+        }
+      }
+      this.scan = null;
+      this.status = { ...this.status, phase: 'ready', total: this.index.size, buildMs: Math.round(this.opts.now() - scan.started) };
+      this.sendStatus(true);
+      if (this.saveDue === null || this.index.version !== versionBefore) this.scheduleSave(2000);
+      return;
+    }
+    this.sendStatus(false);
+  }
+
+  private readPage(after: MessageKey | null): Promise<MessageRecord[]> {
+    const limit = this.opts.scanPage;
+    return after ? this.db.messages.where(':id').above(after).limit(limit).toArray() : this.db.messages.toCollection().limit(limit).toArray();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Changes
+
+  private onMutated(parts: ObservabilitySet): void {
+    if (this.closed) return;
+    let touched = false;
+    for (const [part, tree] of Object.entries(parts)) {
+      if (part === 'all') {
+        // Dexie says "everything may have changed" (e.g. the page came back from the bfcache).
+        this.folders = null;
+        this.beginScan(true);
+        return;
+      }
+      if (part === this.parts.folders) {
+        this.folders = null;
+        this.lastEval = null;
+        touched = true;
+        continue;
+      }
+      if (part !== this.parts.messages && part !== this.parts.bodies) continue;
+      forEachRange(tree, (from, to) => {
+        if (cmp(from, to) === 0 && isMessageKey(from)) {
+          this.changedKeys.set(messageKeyString(from[0], from[1], from[2]), from);
+        } else {
+          this.changedRanges.push([from, to]);
+        }
+        touched = true;
+      });
+    }
+    if (touched) this.pump();
+  }
+
+  private async applyChanges(): Promise<void> {
+    const db = this.db;
+    const versionBefore = this.index.version;
+    // Ranges (a folder reset or removed, an account removed): drop what is gone, re-read the rest.
+    const ranges = this.changedRanges.splice(0);
+    for (const [from, to] of ranges) {
+      const present = await db.messages.where(':id').between(from, to, true, true).primaryKeys();
+      const presentSet = new Set(present.map((k) => messageKeyString(k[0], k[1], k[2])));
+      for (const k of this.index.keysInRange(from, to)) {
+        const ks = messageKeyString(k[0], k[1], k[2]);
+        if (!presentSet.has(ks)) this.index.remove(k[0], k[1], k[2]);
+        else this.changedKeys.set(ks, k);
+      }
+      for (const k of present) {
+        const ks = messageKeyString(k[0], k[1], k[2]);
+        if (this.index.docOf(ks) < 0) this.changedKeys.set(ks, k);
+      }
+    }
+    // Keys, a page at a time.
+    const batch: MessageKey[] = [];
+    for (const [ks, key] of this.changedKeys) {
+      batch.push(key);
+      this.changedKeys.delete(ks);
+      if (batch.length >= this.opts.changePage) break;
+    }
+    if (batch.length > 0) {
+      const [messages, bodies] = await Promise.all([db.messages.bulkGet(batch), db.bodies.bulkGet(batch)]);
+      batch.forEach((key, i) => {
+        const m = messages[i];
+        // During the first scan, a key the scan has not reached yet is left to it.
+        if (!m) this.index.remove(key[0], key[1], key[2]);
+        else this.index.upsert(m, bodies[i] ?? null);
+      });
+    }
+    if (this.index.needsCompaction && !this.scan) this.index.compact();
+    if (this.index.version !== versionBefore && !this.scan) this.scheduleSave();
+    this.sendStatus(false);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Queries
+
+  private async runQuery(req: QueryRequest): Promise<void> {
+    const started = this.opts.now();
+    try {
+      const ev = await this.evaluate(req);
+      const end = req.offset + req.limit;
+      await this.checkPhrasesUpTo(req.id, ev, end);
+      if (req.id !== this.latestQueryId) throw new Cancelled();
+      // With phrases still unchecked, only results newer than the last checked candidate are settled.
+      const frontier = ev.pending.length > 0 ? ev.frontier : -Infinity;
+      const settled = frontier === -Infinity ? ev.docs : ev.docs.filter((d) => this.index.dateOf(d) >= frontier);
+      const top = this.index.newestFirst(settled, end);
+      const keys: MessageKey[] = [];
+      for (const doc of top.slice(req.offset, end)) {
+        const key = this.index.keyOf(doc);
+        if (key) keys.push(key);
+      }
+      const page: SearchPage = {
+        id: req.id,
+        keys,
+        offset: req.offset,
+        total: ev.docs.length + ev.pending.length,
+        approximate: ev.pending.length > 0,
+        serverMerged: ev.serverMerged,
+        serverOnly: ev.serverOnly,
+        indexing: this.scan !== null,
+        tookMs: Math.round((this.opts.now() - started) * 10) / 10,
+        errors: ev.errors,
+      };
+      this.post({ type: 'results', page });
+    } catch (e) {
+      if (e instanceof Cancelled) {
+        this.post({ type: 'cancelled', id: req.id });
+        return;
+      }
+      this.post({ type: 'error', id: req.id, message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /**
+   * Matches a query (cached while the index, the query and the server hits stay the same, so
+   * paging and phrase checks continue where they stopped).
+   */
+  private async evaluate(req: QueryRequest): Promise<Evaluated> {
+    const cacheKey = `${this.index.version}\u0001${req.text}\u0001${serverKey(req.server)}`;
+    if (this.lastEval?.cacheKey === cacheKey) return this.lastEval;
+
+    const q = parseQuery(req.text);
+    const errors = [...q.errors];
+    const ev: Evaluated = { cacheKey, docs: [], pending: [], frontier: Infinity, phrases: [], serverMerged: 0, serverOnly: 0, errors };
+    if (isEmptyQuery(q)) return ev;
+
+    const folders = await this.folderRows();
+    const scope = this.folderScope(q, folders, errors);
+    const match = this.index.match(q, scope);
+    if (match.phrases.length > 0) {
+      // Word order, from the index's unit sequences; what only the record can tell (a phrase
+      // perhaps in a cached body) is checked newest first as pages need it (checkPhrasesUpTo).
+      ev.phrases = match.phrases;
+      const unknown: number[] = [];
+      for (const d of match.docs) {
+        let verdict: boolean | null = true;
+        for (const p of match.phrases) {
+          const r = this.index.hasPhrase(d, p);
+          if (r === false) {
+            verdict = false;
+            break;
+          }
+          if (r === null) verdict = null;
+        }
+        if (verdict === true) ev.docs.push(d);
+        else if (verdict === null) unknown.push(d);
+      }
+      ev.pending = this.index.newestFirst(unknown, unknown.length).reverse();
+    } else {
+      ev.docs = match.docs;
+    }
+    if (req.server && req.server.length > 0) {
+      const local = new Set<number>(ev.docs);
+      for (const d of ev.pending) local.add(d);
+      const merged = this.mergeServerHits(local, req.server, folders);
+      ev.docs.push(...merged.docs);
+      ev.serverMerged = merged.docs.length;
+      ev.serverOnly = merged.only;
+    }
+    this.lastEval = ev;
+    return ev;
+  }
+
+  private async folderRows(): Promise<FolderRecord[]> {
+    this.folders ??= await this.db.folders.toArray();
+    return this.folders;
+  }
+
+  /** The folders `in:` and `-in:` pick, as index folder ids. */
+  private folderScope(
+    q: SearchQuery,
+    folders: readonly FolderRecord[],
+    errors: string[],
+  ): { folders: Set<number> | null; excludeFolders: Set<number> | null } {
+    const pick = (values: readonly string[], report: boolean): Set<number> | null => {
+      if (values.length === 0) return null;
+      const wanted = new Set<string>();
+      for (const v of values) {
+        const hits = folders.filter((f) => folderMatches(f, v));
+        if (hits.length === 0 && report) errors.push(`No folder is called “${v}”.`);
+        for (const f of hits) wanted.add(folderKeyString(f.accountId, f.path));
+      }
+      return this.index.folderIdsMatching((a, p) => wanted.has(folderKeyString(a, p)));
+    };
+    return { folders: pick(q.in, true), excludeFolders: pick(q.notIn, false) };
+  }
+
+  /**
+   * Checks phrase candidates word by word, newest first, until `need` results are settled
+   * (or none are left): reads the records (and cached bodies) a chunk at a time.
+   */
+  private async checkPhrasesUpTo(queryId: number, ev: Evaluated, need: number): Promise<void> {
+    const settledCount = () => {
+      let n = 0;
+      for (const d of ev.docs) if (this.index.dateOf(d) >= ev.frontier) n++;
+      return n;
+    };
+    // A time budget keeps answers fast when few candidates hold the phrase: the page may come
+    // short (the total says "up to"), and asking for more results checks on.
+    const deadline = this.opts.now() + this.opts.phraseBudgetMs;
+    let size = 200;
+    let first = true;
+    while (ev.pending.length > 0 && settledCount() < need && (first || this.opts.now() < deadline)) {
+      first = false;
+      // `pending` is oldest first: the newest are at the end.
+      const chunk = ev.pending.splice(Math.max(0, ev.pending.length - size)).reverse();
+      size = Math.min(size * 2, 1600);
+      const keys = chunk.map((d) => this.index.keyOf(d)).filter((k): k is MessageKey => k !== null);
+      const withBody = chunk
+        .filter((d) => this.index.hasBody(d))
+        .map((d) => this.index.keyOf(d))
+        .filter((k): k is MessageKey => k !== null);
+      const [messages, bodies] = await Promise.all([
+        this.db.messages.bulkGet(keys),
+        withBody.length > 0 ? this.db.bodies.bulkGet(withBody) : Promise.resolve([]),
+      ]);
+      if (queryId !== this.latestQueryId) {
+        ev.pending.push(...chunk.reverse());
+        throw new Cancelled();
+      }
+      const bodyOf = new Map<string, BodyRecord>();
+      for (const b of bodies) if (b) bodyOf.set(messageKeyString(b.accountId, b.path, b.uid), b);
+      const byKey = new Map<string, MessageRecord>();
+      for (const m of messages) if (m) byKey.set(messageKeyString(m.accountId, m.path, m.uid), m);
+      for (const doc of chunk) {
+        const key = this.index.keyOf(doc);
+        const m = key ? byKey.get(messageKeyString(key[0], key[1], key[2])) : undefined;
+        ev.frontier = Math.min(ev.frontier, this.index.dateOf(doc));
+        if (!m) continue;
+        const fields = fieldTexts(m, bodyOf.get(messageKeyString(m.accountId, m.path, m.uid)) ?? null).map((f) => ({
+          mask: f.mask,
+          units: units(f.text),
+        }));
+        const ok = ev.phrases.every((p) => fields.some((f) => (f.mask & p.mask) !== 0 && containsUnits(f.units, p.units, p.prefixLast)));
+        if (ok) ev.docs.push(doc);
+      }
+    }
+  }
+
+  /**
+   * Server hits: those cached but not matched locally (a word in a body never opened) join
+   * the results; those not cached are counted. A folder the cache holds under another
+   * UIDVALIDITY has nothing in common with the server's UIDs.
+   */
+  private mergeServerHits(
+    local: ReadonlySet<number>,
+    hits: readonly ServerFolderHits[],
+    folders: readonly FolderRecord[],
+  ): { docs: number[]; only: number } {
+    const added = new Set<number>();
+    let only = 0;
+    const validity = new Map(folders.map((f) => [folderKeyString(f.accountId, f.path), f.uidValidity]));
+    for (const h of hits) {
+      only += Math.max(0, h.total - h.uids.length);
+      if (validity.get(folderKeyString(h.accountId, h.path)) !== h.uidValidity) {
+        only += h.uids.length;
+        continue;
+      }
+      for (const uid of h.uids) {
+        const doc = this.index.docOf(messageKeyString(h.accountId, h.path, uid));
+        if (doc < 0) only++;
+        else if (!local.has(doc)) added.add(doc);
+      }
+    }
+    return { docs: [...added], only };
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private sendStatus(force: boolean): void {
+    if (this.closed) return;
+    const now = this.opts.now();
+    const due = this.lastStatusAt + this.opts.statusIntervalMs;
+    if (force || now >= due) {
+      if (this.statusTimer !== undefined) clearTimeout(this.statusTimer);
+      this.statusTimer = undefined;
+      this.lastStatusAt = now;
+      this.post({ type: 'status', status: this.currentStatus });
+      return;
+    }
+    // Coalesce: one status at the end of a burst of changes.
+    this.statusTimer ??= setTimeout(() => {
+      this.statusTimer = undefined;
+      this.sendStatus(true);
+    }, Math.max(1, due - now));
+  }
+}
+
+/** Wires a core to a message port (the worker's global scope, or a MessageChannel port in tests). */
+export interface MessagePortLike {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+}
+
+export function attachSearchWorker(
+  port: MessagePortLike,
+  openDb: (name: string) => PetrelDb,
+  options?: SearchWorkerOptions,
+): { core: () => SearchWorkerCore | null } {
+  let core: SearchWorkerCore | null = null;
+  port.addEventListener('message', (event) => {
+    const msg = event.data as ClientMessage;
+    if (msg.type === 'init') {
+      if (core) return;
+      core = new SearchWorkerCore(openDb(msg.dbName), (m) => port.postMessage(m), options);
+      core.start();
+      return;
+    }
+    if (!core) {
+      if (msg.type === 'query') port.postMessage({ type: 'error', id: msg.id, message: 'The search index is not started.' } satisfies WorkerMessage);
+      return;
+    }
+    core.receive(msg);
+    if (msg.type === 'close') core.db.close();
+  });
+  return { core: () => core };
+}
+
+function keyOf(m: { accountId: string; path: string; uid: number }): MessageKey {
+  return [m.accountId, m.path, m.uid];
+}
+
+function isMessageKey(k: unknown): k is MessageKey {
+  return Array.isArray(k) && k.length === 3 && typeof k[0] === 'string' && typeof k[1] === 'string' && typeof k[2] === 'number';
+}
+
+/** Every [from, to] of a Dexie RangeSet (an interval tree; plain data after a BroadcastChannel). */
+function forEachRange(tree: IntervalTree | undefined, visit: (from: unknown, to: unknown) => void): void {
+  const stack: IntervalTreeNode[] = [];
+  if (tree && 'from' in tree) stack.push(tree);
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    visit(node.from, node.to);
+    if (node.l && 'from' in node.l) stack.push(node.l);
+    if (node.r && 'from' in node.r) stack.push(node.r);
+  }
+}
+
+function serverKey(server: readonly ServerFolderHits[] | undefined): string {
+  if (!server || server.length === 0) return '';
+  return server.map((h) => `${h.accountId}/${h.path}/${h.uidValidity}/${h.total}/${h.uids.length}/${h.uids[0] ?? 0}`).join('|');
+}
