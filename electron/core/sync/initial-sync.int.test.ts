@@ -64,8 +64,10 @@ describe('initial sync', () => {
     const upserts = timeline.flatMap((t) => (t.delta.kind === 'upsert' && t.delta.path === 'Big' ? [t.delta.messages.map((m) => m.uid)] : []));
     const flat = upserts.flat();
     expect(flat.every((u, i) => i === 0 || u < flat[i - 1]!), `UIDs in arrival order: ${upserts.map((u) => `${u[0]}..${u[u.length - 1]}`).join(' ')}`).toBe(true);
-    // About 0.2 s on an idle machine; the bound leaves room for a busy, shared CI host.
-    expect(firstBatch.at).toBeLessThan(3000);
+    // Progressive: the first screenful arrives in a small batch, long before the folder is done
+    // (how fast is measured by `npm run bench`, not asserted here).
+    expect(first.messages.length).toBeLessThan(1000);
+    expect(firstBatch.at).toBeLessThan(done);
 
     // Reset before anything else for the folder, cursor last, progress to the end.
     const big = timeline.filter((t) => 'path' in t.delta && t.delta.path === 'Big').map((t) => t.delta.kind);
