@@ -11,6 +11,7 @@ import { registerAccountServices } from './services/accounts';
 import { registerAttachmentServices } from './services/attachments';
 import { registerAppServices } from './services/app';
 import { registerRemoteServices } from './services/remote';
+import { registerSearchServices } from './services/search';
 import { OutboxService } from './outbox';
 import { registerOperationServices } from './services/operations';
 import { registerOutboxServices } from './services/outbox';
@@ -71,10 +72,18 @@ export class Engine {
     });
   }
 
+  private readonly closables: { close(): unknown }[] = [];
+
+  /** Services registered per RPC server that hold connections of their own. */
+  onClose(service: { close(): unknown }): void {
+    this.closables.push(service);
+  }
+
   async close(): Promise<void> {
     // In-flight sends finish first (bounded), then the sync connections close.
     await this.outbox.close();
     await this.sync.close();
+    await Promise.all(this.closables.map((c) => c.close()));
   }
 }
 
@@ -93,6 +102,7 @@ export function createRpcServer(engine: Engine, transport: TransportKind): RpcSe
   registerOperationServices(server, engine.sync);
   registerRemoteServices(server, engine.log.child('remote'));
   registerOutboxServices(server, engine.outbox);
+  engine.onClose(registerSearchServices(server, engine.accounts, engine.log));
   // Attachments on demand: stateless (a short IMAP connection per request), so one per server is fine.
   registerAttachmentServices(server, new AttachmentService({ accounts: engine.accounts, log: engine.log.child('attachments') }));
   return server;

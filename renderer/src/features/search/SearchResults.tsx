@@ -67,7 +67,7 @@ export function SearchResults(props: {
         </span>
       </header>
       <div className="search-summary">
-        {search.index.phase === 'indexing' && (
+        {search.index.phase === 'indexing' && !search.index.restored && (
           <span className="search-hint" data-testid="search-indexing">
             Indexing your mail… {search.index.indexed.toLocaleString()} of {search.index.total.toLocaleString()}; more results may follow.
           </span>

@@ -16,8 +16,10 @@ import { toRecord } from '../../db/apply-deltas';
 import { PetrelDb, type MessageRecord } from '../../db/schema';
 import type { MessageHeader } from '../../../../shared/contract';
 import { parseQuery } from './query';
-import { startSearchWorker } from './search-client';
+import type { IndexStatus } from './protocol';
+import { startSearchWorker, type SearchClient } from './search-client';
 import { SearchIndex } from './search-index';
+import { idbSnapshotStore } from './snapshot-store';
 
 export interface QueryTiming {
   query: string;
@@ -40,6 +42,10 @@ export interface SearchBenchResult {
     /** The worker's own figure for the scan. */
     workerReportedBuildMs: number | null;
     queries: (QueryTiming & { workerMs: number })[];
+    /** Saving the index snapshot (in the worker). */
+    snapshotSaveMs: number | null;
+    /** A second worker on the same data: start to answers (from the snapshot), and to the check done. */
+    restart: { answersMs: number; restoreMs: number | null; readyMs: number } | null;
   };
 }
 
@@ -154,6 +160,9 @@ export async function benchmarkSearch(n = 100_000, options: SearchBenchOptions =
       result.idb = { writeMs, ...(await benchmarkWorker(name, queries, runs)) };
     } finally {
       await Dexie.delete(name);
+      const snapshots = idbSnapshotStore();
+      await snapshots.delete(name).catch(() => undefined);
+      snapshots.close();
     }
   }
   return result;
@@ -193,21 +202,28 @@ async function writeRecords(name: string, records: readonly MessageRecord[]): Pr
   }
 }
 
+/** Resolves when the worker reports `phase` (or, with `restored`, a restored index). */
+function whenStatus(client: SearchClient, done: (s: IndexStatus) => boolean): Promise<IndexStatus> {
+  return new Promise((resolve, reject) => {
+    const check = (s: IndexStatus) => {
+      if (s.phase === 'failed') {
+        off();
+        reject(new Error(s.error ?? 'the search worker failed'));
+      } else if (done(s)) {
+        off();
+        resolve(s);
+      }
+    };
+    const off = client.onStatus(check);
+    check(client.status);
+  });
+}
+
 async function benchmarkWorker(name: string, queries: string[], runs: number): Promise<Omit<NonNullable<SearchBenchResult['idb']>, 'writeMs'>> {
-  const t = now();
-  const client = startSearchWorker(name);
+  let t = now();
+  let client = startSearchWorker(name);
   try {
-    await new Promise<void>((resolve, reject) => {
-      const off = client.onStatus((s) => {
-        if (s.phase === 'ready') {
-          off();
-          resolve();
-        } else if (s.phase === 'failed') {
-          off();
-          reject(new Error(s.error ?? 'the search worker failed'));
-        }
-      });
-    });
+    await whenStatus(client, (s) => s.phase === 'ready');
     const workerBuildMs = now() - t;
     const timings: (QueryTiming & { workerMs: number })[] = [];
     for (const query of queries) {
@@ -225,7 +241,19 @@ async function benchmarkWorker(name: string, queries: string[], runs: number): P
       }
       timings.push({ query, total, ms: round(median(times)), maxMs: round(Math.max(...times)), workerMs: round(median(inWorker)) });
     }
-    return { workerBuildMs: Math.round(workerBuildMs), workerReportedBuildMs: client.status.buildMs, queries: timings };
+    const workerReportedBuildMs = client.status.buildMs;
+    const snapshotSaveMs = await client.flush();
+    client.close();
+    let restart: NonNullable<SearchBenchResult['idb']>['restart'] = null;
+    if (snapshotSaveMs !== null) {
+      t = now();
+      client = startSearchWorker(name);
+      const restored = await whenStatus(client, (s) => s.restored || s.phase === 'ready');
+      const answersMs = now() - t;
+      await whenStatus(client, (s) => s.phase === 'ready');
+      restart = { answersMs: Math.round(answersMs), restoreMs: restored.restoreMs ?? null, readyMs: Math.round(now() - t) };
+    }
+    return { workerBuildMs: Math.round(workerBuildMs), workerReportedBuildMs, queries: timings, snapshotSaveMs, restart };
   } finally {
     client.close();
   }

@@ -31,6 +31,8 @@ export type ClientMessage =
       server?: ServerFolderHits[];
     }
   | { type: 'cancel'; id: number }
+  /** Save the index now (it is saved by itself after changes settle; the benchmark asks). */
+  | { type: 'flush' }
   | { type: 'close' };
 
 export interface IndexStatus {
@@ -82,4 +84,6 @@ export type WorkerMessage =
   | { type: 'status'; status: IndexStatus }
   | { type: 'results'; page: SearchPage }
   | { type: 'cancelled'; id: number }
+  /** The answer to `flush`: ms taken, or null without a snapshot store. */
+  | { type: 'flushed'; ms: number | null }
   | { type: 'error'; id: number | null; message: string };

@@ -1,7 +1,7 @@
 import { Dexie } from 'dexie';
 import { describe, expect, it } from 'vitest';
 import { parseQuery } from './query';
-import { SearchIndex, type IndexableBody, type IndexableMessage } from './search-index';
+import { SearchIndex, SNAPSHOT_FORMAT, type IndexableBody, type IndexableMessage } from './search-index';
 
 const T0 = Date.UTC(2024, 0, 1);
 const DAY = 86_400_000;
@@ -198,6 +198,42 @@ describe('SearchIndex', () => {
     expect(find(index, 'odd ')).toEqual([]);
     index.upsert(msg(5000, { subject: 'odd again' }));
     expect(find(index, 'odd ')).toEqual([5000]);
+  });
+
+  it('saves to a snapshot and comes back answering the same, and keeps changing', () => {
+    const index = new SearchIndex();
+    index.upsert(msg(1, { subject: 'Annual report', seen: 0 }));
+    index.upsert(msg(2, { subject: '東京都の会議', path: 'Archive' }), { text: 'ramen place', html: null, attachments: [{ filename: 'menu.pdf' }] });
+    index.upsert(msg(3, { subject: 'report annual', flagged: 1, hasAttachments: true }));
+    index.upsert(msg(4, { subject: 'gone soon' }));
+    index.remove('a1', 'INBOX', 4);
+    const queries = ['report ', '"annual report"', 'annual rep', 'is:unread', 'is:starred has:attachment', '東京都 ', 'ramen ', 'menu ', 'gone '];
+    const answers = queries.map((q) => find(index, q));
+    const phrase = (i: SearchIndex) => {
+      const m = i.match(parseQuery('"annual report"'), { folders: null, excludeFolders: null });
+      return m.docs.filter((d) => i.hasPhrase(d, m.phrases[0]!)).map((d) => i.keyOf(d)![2]);
+    };
+    const phrases = phrase(index);
+
+    // Through structured clone, as IndexedDB stores it.
+    const restored = SearchIndex.fromSnapshot(structuredClone(index.toSnapshot()))!;
+    expect(restored.size).toBe(3);
+    expect(queries.map((q) => find(restored, q))).toEqual(answers);
+    expect(phrase(restored)).toEqual(phrases);
+    const archive = restored.folderIdsMatching((_a, p) => p === 'Archive');
+    expect(find(restored, '会議', archive)).toEqual([2]);
+
+    // It goes on like a fresh one: flags, new text, removals, new messages.
+    expect(restored.upsert(msg(1, { subject: 'Annual report', seen: 1 }))).toBe('updated');
+    expect(restored.upsert(msg(3, { subject: 'report annual', flagged: 1, hasAttachments: true }))).toBe('unchanged');
+    restored.upsert(msg(5, { subject: 'fresh report' }));
+    restored.remove('a1', 'Archive', 2);
+    expect(find(restored, 'report ')).toEqual([5, 3, 1]);
+    expect(find(restored, 'is:unread')).toEqual([]);
+    expect(find(restored, 'ramen ')).toEqual([]);
+
+    expect(SearchIndex.fromSnapshot({ ...index.toSnapshot(), format: SNAPSHOT_FORMAT + 1 })).toBeNull();
+    expect(SearchIndex.fromSnapshot(new SearchIndex().toSnapshot())!.size).toBe(0);
   });
 
   it('returns the newest k without sorting everything, the same as a full sort', () => {

@@ -692,7 +692,8 @@ export class SearchIndex {
     for (const [doc, c] of counts) if (c === groups.length) this.excluded[doc] = base;
   }
 
-  private passesFilters(doc: number, q: SearchQuery, opts: IndexQueryOptions): boolean {
+  /** Whether a document passes the query's structured filters (flags, attachment, dates, folders). */
+  passesFilters(doc: number, q: SearchQuery, opts: IndexQueryOptions): boolean {
     const bits = this.bits[doc]!;
     if (q.unread !== null && ((bits & BIT_UNREAD) !== 0) !== q.unread) return false;
     if (q.starred !== null && ((bits & BIT_STARRED) !== 0) !== q.starred) return false;

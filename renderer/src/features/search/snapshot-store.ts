@@ -29,6 +29,7 @@ class SearchSnapshotDb extends Dexie {
 export interface SnapshotStore {
   load(source: string): Promise<IndexSnapshot | null>;
   save(source: string, snapshot: IndexSnapshot): Promise<void>;
+  delete(source: string): Promise<void>;
   close(): void;
 }
 
@@ -38,6 +39,9 @@ export function idbSnapshotStore(name: string = SEARCH_DB_NAME): SnapshotStore {
     load: async (source) => (await db.snapshots.get(source))?.snapshot ?? null,
     save: async (source, snapshot) => {
       await db.snapshots.put({ source, savedAt: Date.now(), snapshot });
+    },
+    delete: async (source) => {
+      await db.snapshots.delete(source);
     },
     close: () => db.close(),
   };

@@ -239,7 +239,15 @@ export function useSearch(options: UseSearchOptions = {}): UseSearch {
 
   const clear = useCallback(() => setQuery(''), [setQuery]);
   const loadMore = useCallback(() => runLocal(true), [runLocal]);
-  const searchServer = useCallback((scope: ServerScope = 'all') => void runServer(scope), [runServer]);
+  const searchServer = useCallback(
+    (scope: ServerScope = 'all') => {
+      // The person asked: the automatic search still waiting for a pause in typing is not needed.
+      if (serverTimer.current !== undefined) clearTimeout(serverTimer.current);
+      serverTimer.current = undefined;
+      void runServer(scope);
+    },
+    [runServer],
+  );
 
   // Index progress, and fresh results when the index changes under a shown query.
   useEffect(() => {

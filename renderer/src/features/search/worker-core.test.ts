@@ -12,6 +12,8 @@ import { PetrelDb as Db } from '../../db/schema';
 import { A, B, header, newDb, upsert } from '../../db/test-fixtures';
 import type { IndexStatus, SearchPage } from './protocol';
 import { SearchCancelled, SearchClient, type SearchPort } from './search-client';
+import type { IndexSnapshot } from './search-index';
+import type { SnapshotStore } from './snapshot-store';
 import { attachSearchWorker, type MessagePortLike, type SearchWorkerCore, type SearchWorkerOptions } from './worker-core';
 
 const open: { client: SearchClient; db: PetrelDb; ports: MessagePort[]; core: () => SearchWorkerCore | null }[] = [];
@@ -234,6 +236,62 @@ describe('search worker', () => {
     expect(later).toMatchObject({ total: 200, approximate: false });
   });
 
+  it('saves its index and, on the next start, answers from it and catches up with what changed meanwhile', async () => {
+    const db = newDb();
+    await seed(db);
+    // What IndexedDB would keep: structured clones.
+    const saved = new Map<string, IndexSnapshot>();
+    let saves = 0;
+    const store: SnapshotStore = {
+      load: async (source) => (saved.has(source) ? structuredClone(saved.get(source)!) : null),
+      save: async (source, snap) => {
+        saves++;
+        saved.set(source, structuredClone(snap));
+      },
+      delete: async (source) => {
+        saved.delete(source);
+      },
+      close: () => undefined,
+    };
+    const first = await start(db, { snapshots: store, snapshotDelayMs: 10, snapshotMaxWaitMs: 50 });
+    await ready(first.client);
+    expect(first.statuses.at(-1)).toMatchObject({ restored: false });
+    // Saved soon after the first build.
+    await until('the first save', () => (saves > 0 ? true : undefined));
+    first.client.close();
+    first.core()?.close();
+
+    // While no worker runs: read elsewhere, one expunged, one new.
+    await applyBatch(db, [
+      { kind: 'flags', accountId: A, path: 'INBOX', uidValidity: '1', changes: [{ uid: 1, flags: ['\\Seen'], modseq: null }] },
+      { kind: 'expunge', accountId: B, path: 'INBOX', uidValidity: '1', uids: [7] },
+      upsert(A, 'INBOX', [mail(A, 'INBOX', 9, { subject: 'Budget, final', seen: false })]),
+    ]);
+
+    const second = await start(db, { snapshots: store, snapshotDelayMs: 10, snapshotMaxWaitMs: 50 });
+    await until('the snapshot', () => (second.statuses.some((s) => s.restored) ? true : undefined));
+    await ready(second.client);
+    expect(second.statuses.find((s) => s.restored)).toMatchObject({ restored: true, indexed: 6 });
+    expect(keysOf(await second.client.search('budget'))).toEqual(['A:INBOX:9', 'A:Sent:1', 'A:INBOX:1']);
+    expect(keysOf(await second.client.search('is:unread'))).toEqual(['A:INBOX:9']);
+    // What it found changed is saved again.
+    const before = saves;
+    await until('a save after the check', () => (saves > before ? true : undefined));
+    expect(saved.get(db.name)!.docs).toBe(6);
+  });
+
+  it('reports a worker that could not start: the status says why and searches fail', async () => {
+    const client = new SearchClient({ postMessage: () => undefined, addEventListener: () => undefined, removeEventListener: () => undefined }, 'x');
+    const statuses: IndexStatus[] = [];
+    client.onStatus((s) => statuses.push(s));
+    const pending = client.search('budget');
+    client.fail('The search worker could not start.');
+    await expect(pending).rejects.toThrow('could not start');
+    await expect(client.search('budget')).rejects.toThrow('could not start');
+    expect(statuses.at(-1)).toMatchObject({ phase: 'failed', error: 'The search worker could not start.' });
+    expect(await client.flush()).toBeNull();
+  });
+
   it('merges server hits: cached ones join the results, the rest are counted', async () => {
     const db = newDb();
     await seed(db);
@@ -246,6 +304,10 @@ describe('search worker', () => {
     // A local match the server also found is not counted twice.
     const both = await client.search('budget', { server: [{ accountId: A, path: 'INBOX', uidValidity: '1', uids: [1], total: 1 }] });
     expect(both).toMatchObject({ total: 3, serverMerged: 0, serverOnly: 0 });
+    // Cached hits still pass the structured filters on the cached record (2 is read here).
+    const unread = await client.search('ramen is:unread', { server: [{ accountId: A, path: 'INBOX', uidValidity: '1', uids: [2, 1], total: 2 }] });
+    expect(keysOf(unread)).toEqual(['A:INBOX:1']);
+    expect(unread).toMatchObject({ total: 1, serverMerged: 1, serverOnly: 0 });
     // UIDs of another UIDVALIDITY mean nothing here.
     const stale = await client.search('ramen', { server: [{ accountId: A, path: 'INBOX', uidValidity: '99', uids: [1], total: 1 }] });
     expect(stale).toMatchObject({ total: 0, serverMerged: 0, serverOnly: 1 });

@@ -5,11 +5,16 @@
  * It owns a SearchIndex built from the app's IndexedDB, read directly (Dexie works in a
  * worker; it only reads, never writes mail state):
  *
- * - Start: one scan of `messages` in primary-key pages (bodies fetched for the keys that
- *   have one), answering queries between pages from what is indexed so far. Measured
- *   rebuild at 100k headers is a few seconds in the worker (see bench.ts), so the index is
- *   rebuilt on every start rather than persisted: a snapshot would still need a full read
- *   to catch flag changes made while no worker ran, which is most of the cost.
+ * - Start: the index saved by the previous run (snapshot-store.ts, its own `petrel-search`
+ *   database) if there is one, so answers are complete at once; then one scan of `messages`
+ *   in primary-key pages (the next page read while this one is indexed, bodies fetched for
+ *   the keys that have one). Without a snapshot the scan builds the index, answering
+ *   queries between pages from what is indexed so far; with one it checks every record
+ *   against it (a fingerprint: unchanged records are not tokenized again) and drops what is
+ *   gone. Nothing marks changed records in the mail store, so this read is needed to catch
+ *   what changed while no worker ran (bench.ts measures both: ~6-8 s for 100k headers on a
+ *   loaded 2-core machine, most of it IndexedDB reads). The snapshot is saved after the
+ *   scan and after changes settle.
  * - Then: Dexie's `storagemutated` event, which every Dexie instance of the origin receives
  *   over a BroadcastChannel (the page writes, this worker hears), names the changed primary
  *   keys of a write (every key of a bulkPut/bulkDelete, a key range for a range delete). Only
@@ -92,6 +97,7 @@ export class SearchWorkerCore {
   private saveDue: number | null = null;
   private firstUnsavedChange: number | null = null;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private flushRequested = false;
   private scan: ScanState | null = null;
   private pendingQuery: QueryRequest | null = null;
   private latestQueryId = -1;
@@ -186,6 +192,10 @@ export class SearchWorkerCore {
         }
         if (this.latestQueryId === msg.id) this.latestQueryId = -1;
         break;
+      case 'flush':
+        this.flushRequested = true;
+        this.pump();
+        break;
       case 'close':
         this.close();
         break;
@@ -223,7 +233,7 @@ export class SearchWorkerCore {
   private hasWork(): boolean {
     if (this.pendingQuery !== null) return true;
     if (this.loading) return false;
-    return this.changedKeys.size > 0 || this.changedRanges.length > 0 || this.scan !== null || this.saveIsDue();
+    return this.changedKeys.size > 0 || this.changedRanges.length > 0 || this.scan !== null || this.saveIsDue() || this.flushRequested;
   }
 
   private saveIsDue(): boolean {
@@ -267,6 +277,11 @@ export class SearchWorkerCore {
           await this.scanStep(this.scan);
         } else if (this.saveIsDue()) {
           await this.saveSnapshot();
+        } else if (this.flushRequested) {
+          this.flushRequested = false;
+          const t = this.opts.now();
+          await this.saveSnapshot();
+          this.post({ type: 'flushed', ms: this.snapshots ? Math.round(this.opts.now() - t) : null });
         } else {
           return;
         }
@@ -341,7 +356,8 @@ export class SearchWorkerCore {
       this.scan = null;
       this.status = { ...this.status, phase: 'ready', total: this.index.size, buildMs: Math.round(this.opts.now() - scan.started) };
       this.sendStatus(true);
-      if (this.saveDue === null || this.index.version !== versionBefore) this.scheduleSave(2000);
+      // A fresh build, or a check that found changes: save soon.
+      if (this.index.version !== versionBefore) this.scheduleSave(2000);
       return;
     }
     this.sendStatus(false);
@@ -505,7 +521,7 @@ export class SearchWorkerCore {
     if (req.server && req.server.length > 0) {
       const local = new Set<number>(ev.docs);
       for (const d of ev.pending) local.add(d);
-      const merged = this.mergeServerHits(local, req.server, folders);
+      const merged = this.mergeServerHits(local, req.server, folders, (doc) => this.index.passesFilters(doc, q, scope));
       ev.docs.push(...merged.docs);
       ev.serverMerged = merged.docs.length;
       ev.serverOnly = merged.only;
@@ -591,7 +607,8 @@ export class SearchWorkerCore {
   }
 
   /**
-   * Server hits: those cached but not matched locally (a word in a body never opened) join
+   * Server hits: those cached (and passing the structured filters against the cached record,
+   * which may know newer flags than the server did, and knows attachments exactly) but not matched locally (a word in a body never opened) join
    * the results; those not cached are counted. A folder the cache holds under another
    * UIDVALIDITY has nothing in common with the server's UIDs.
    */
@@ -599,6 +616,7 @@ export class SearchWorkerCore {
     local: ReadonlySet<number>,
     hits: readonly ServerFolderHits[],
     folders: readonly FolderRecord[],
+    accept: (doc: number) => boolean,
   ): { docs: number[]; only: number } {
     const added = new Set<number>();
     let only = 0;
@@ -612,7 +630,7 @@ export class SearchWorkerCore {
       for (const uid of h.uids) {
         const doc = this.index.docOf(messageKeyString(h.accountId, h.path, uid));
         if (doc < 0) only++;
-        else if (!local.has(doc)) added.add(doc);
+        else if (!local.has(doc) && accept(doc)) added.add(doc);
       }
     }
     return { docs: [...added], only };
