@@ -180,3 +180,48 @@ test('an untrusted certificate shows its fingerprint; trusting it connects; a di
     await autoconfig.close();
   }
 });
+
+test('account settings: servers are re-verified before saving, identities and order are kept', async ({ page }) => {
+  const autoconfig = await startAutoconfigServer({ 'example.test': trusted });
+  const host = await withHost({ PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate });
+  try {
+    const app = new PetrelApp(page, host);
+    await app.open();
+    await app.addAccount({ name: 'Alice Example', email: alice.address, password: alice.password });
+    await app.addAccount({ name: 'Bob Example', email: bob.address, password: bob.password });
+
+    await page.getByRole('button', { name: `Settings for ${alice.address}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Account settings — ${alice.address}` });
+    // A wrong port is refused with the server check's words, and nothing is saved.
+    await dialog.getByLabel('IMAP port').fill('1');
+    await dialog.getByRole('button', { name: 'Check and save servers' }).click();
+    await expect(dialog.getByTestId('verify-imap')).toContainText('could not reach');
+    let saved = JSON.parse(await readFile(join(host.dataDir, 'accounts.json'), 'utf8')) as {
+      accounts: { email: string; imap: { port: number }; identities: { email: string }[] }[];
+    };
+    expect(saved.accounts.find((a) => a.email === alice.address)?.imap.port).toBe(servers.imap.tlsPort);
+
+    // A second identity with a signature.
+    await dialog.getByRole('button', { name: 'Add identity' }).click();
+    await dialog.getByLabel('Identity 2 address').fill('alice.work@example.test');
+    await dialog.getByLabel('Identity 2 signature').fill('-- \nAlice at work');
+    await page.screenshot({ path: 'test-results/accounts-settings.png' });
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(dialog).toBeHidden();
+    saved = JSON.parse(await readFile(join(host.dataDir, 'accounts.json'), 'utf8'));
+    expect(saved.accounts.find((a) => a.email === alice.address)?.identities.map((i) => i.email)).toEqual([
+      alice.address,
+      'alice.work@example.test',
+    ]);
+
+    // Order: alice moves below bob.
+    const order = () => page.locator('[data-testid^="account-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')));
+    expect(await order()).toEqual([`account-${alice.address}`, `account-${bob.address}`]);
+    await page.getByRole('button', { name: `Settings for ${alice.address}` }).click();
+    await dialog.getByRole('button', { name: 'Move down' }).click();
+    await expect.poll(order).toEqual([`account-${bob.address}`, `account-${alice.address}`]);
+  } finally {
+    await host.stop();
+    await autoconfig.close();
+  }
+});

@@ -62,7 +62,13 @@ export function AccountList(props: { renderFolders?: (account: Account) => React
         + Add account
       </button>
       {adding && <AddAccountDialog onClose={() => setAdding(false)} onAdded={() => setAdding(false)} />}
-      {editing && <AccountSettingsDialog account={editing} onClose={() => setEditing(null)} />}
+      {editing && (
+        <AccountSettingsDialog
+          account={accounts?.find((a) => a.id === editing.id) ?? editing}
+          accounts={accounts}
+          onClose={() => setEditing(null)}
+        />
+      )}
     </nav>
   );
 }
