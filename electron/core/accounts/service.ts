@@ -17,6 +17,12 @@ import type { Secrets } from './verify';
 
 export type AccountPatch = z.output<typeof AccountPatchSchema>;
 
+/** What services that open their own connections need of the accounts: settings and passwords. */
+export interface AccountDirectory {
+  get(id: string): Promise<Account>;
+  secretsOf(account: Account): Promise<Secrets>;
+}
+
 export interface AccountServiceDeps {
   store: AccountStore;
   secrets: SecretStore;

@@ -7,21 +7,17 @@
 import { ImapFlow } from 'imapflow';
 import {
   MAX_ATTACHMENT_DOWNLOAD_BYTES,
-  type Account,
   type AttachmentContent,
   type AttachmentRef,
 } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
-import type { Secrets } from '../accounts/verify';
+import type { AccountDirectory } from '../accounts/service';
 import { imapClientOptions } from '../imap/client-options';
 import type { Logger } from '../log';
 import { mapServerError } from '../net/map-error';
 import { fetchAttachment } from './fetch-attachment';
 
-export interface AttachmentAccounts {
-  get(id: string): Promise<Account>;
-  secretsOf(account: Account): Promise<Secrets>;
-}
+export type AttachmentAccounts = AccountDirectory;
 
 export interface AttachmentServiceDeps {
   accounts: AttachmentAccounts;

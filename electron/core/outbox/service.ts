@@ -19,7 +19,7 @@ import type {
   SubmitResult,
 } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
-import type { Secrets } from '../accounts/verify';
+import type { AccountDirectory } from '../accounts/service';
 import { SerialQueue } from '../fs/atomic';
 import type { Logger } from '../log';
 import { mapServerError } from '../net/map-error';
@@ -44,10 +44,7 @@ export function defaultServerFilesSent(account: Account): boolean {
   return FILES_SENT_ITSELF.some((re) => re.test(account.smtp.host));
 }
 
-export interface OutboxAccounts {
-  get(id: string): Promise<Account>;
-  secretsOf(account: Account): Promise<Secrets>;
-}
+export type OutboxAccounts = AccountDirectory;
 
 export interface OutboxServiceDeps {
   /** Where the submission journal lives (the engine's data dir). */

@@ -17,16 +17,13 @@ import {
   type ServerSearchResult,
 } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
-import type { Secrets } from '../accounts/verify';
+import type { AccountDirectory } from '../accounts/service';
 import { imapClientOptions } from '../imap/client-options';
 import type { Logger } from '../log';
 import { mapServerError } from '../net/map-error';
 import { searchCriteria } from './criteria';
 
-export interface SearchAccounts {
-  get(id: string): Promise<Account>;
-  secretsOf(account: Account): Promise<Secrets>;
-}
+export type SearchAccounts = AccountDirectory;
 
 export interface ServerSearchDeps {
   accounts: SearchAccounts;
