@@ -1,0 +1,32 @@
+// @ts-check
+/**
+ * Loaded into the host only by the benchmark (`node --import bench/imap-probe.mjs`): it
+ * observes, never changes. The engine says nothing when a resync finds a folder
+ * unchanged (no delta), so this stamps each IDLE the engine enters, with the connection
+ * id (`<account>:inbox`) and folder: the INBOX connection goes back to IDLE exactly when
+ * its sync is done.
+ *
+ * With BENCH_PROBE_TRACE=1 it also logs every IMAP command the engine runs, with its
+ * duration (for finding where a sync spends its time).
+ */
+import process from 'node:process';
+import { ImapFlow } from 'imapflow';
+
+const idle = ImapFlow.prototype.idle;
+ImapFlow.prototype.idle = function (...args) {
+  process.stderr.write(`[bench-probe] idle ${Date.now()} ${this.id} ${this.mailbox ? this.mailbox.path : '-'}\n`);
+  return idle.apply(this, args);
+};
+
+if (process.env.BENCH_PROBE_TRACE === '1') {
+  const proto = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (ImapFlow.prototype));
+  const exec = /** @type {(...args: unknown[]) => Promise<unknown>} */ (proto.exec);
+  proto.exec = function (/** @type {unknown[]} */ ...args) {
+    const started = Date.now();
+    const id = /** @type {{ id: string }} */ (this).id;
+    const done = () => process.stderr.write(`[bench-probe] cmd ${started} ${Date.now() - started} ${id} ${String(args[0])}\n`);
+    const result = exec.apply(this, args);
+    result.then(done, done);
+    return result;
+  };
+}
