@@ -220,10 +220,9 @@ async function measureAll(run: Run): Promise<void> {
 
   await rec.step(`app: offline download of ${sizes.bob.toLocaleString('en-US')} bodies`, async () => {
     for (let r = 0; r < o.runs; r++) {
-      const cpu = cpuMeter(() => ours());
       const res = await offlineBodies(env, bob, sizes.bob);
       rec.add('bodies_10k_ms', res.ms);
-      say(`  run ${r + 1}: ${fmtMs(res.ms)} for ${res.stored} of ${sizes.bob} (${Math.round(res.stored / (res.ms / 1000))}/s); CPU of the whole run: ${formatCpu(cpu.stop(), res.ms)}`);
+      say(`  run ${r + 1}: ${fmtMs(res.ms)} for ${res.stored} of ${sizes.bob} (${Math.round(res.stored / (res.ms / 1000))}/s)`);
       if (res.wanted < sizes.bob) rec.note('bodies_10k_ms', `(${sizes.bob - res.wanted} messages over 2 MB are left for when they are opened; mbsync pulls them too.)`);
     }
   });
