@@ -128,11 +128,22 @@ export class AppSession {
     await this.page.evaluate(() => sessionStorage.setItem('petrel-bench-offline', '1'));
   }
 
-  bodyCounts(accountId: string, folder: string, maxBytes: number): Promise<{ stored: number; wanted: number }> {
-    return this.page.evaluate(([a, p, m]) => (window as unknown as BenchWindow).__bench.bodyCounts(a, p, m), [accountId, folder, maxBytes] as const);
+  /** Messages of the folder the offline download wants (reads every record: call once). */
+  bodiesWanted(accountId: string, folder: string, maxBytes: number): Promise<number> {
+    return this.page.evaluate(([a, p, m]) => (window as unknown as BenchWindow).__bench.bodiesWanted(a, p, m), [accountId, folder, maxBytes] as const);
   }
 
-  search(query: string, timeoutMs: number): Promise<{ ms: number; count: string; indexing: boolean }> {
+  bodiesStored(accountId: string, folder: string): Promise<number> {
+    return this.page.evaluate(([a, p]) => (window as unknown as BenchWindow).__bench.bodiesStored(a, p), [accountId, folder] as const);
+  }
+
+  /** The search worker's latest status and the number of messages cached. */
+  searchIndexState(): Promise<{ status: { indexed: number; version: number; phase: string; wall: number } | null; total: number }> {
+    return this.page.evaluate(() => (window as unknown as BenchWindow).__bench.searchIndexState());
+  }
+
+  /** `countMs`: until the result count showed (the worker answered); `ms`: until the result rows showed. */
+  search(query: string, timeoutMs: number): Promise<SearchTiming> {
     return this.page.evaluate(([q, ms]) => (window as unknown as BenchWindow).__bench.search(q, ms), [query, timeoutMs] as const);
   }
 
@@ -312,6 +323,15 @@ export class AppSession {
   }
 }
 
+/** One query in the search box, ms from entering it; `worker`: when it was sent to the search worker and answered, and the worker's own time. */
+export interface SearchTiming {
+  ms: number;
+  countMs: number;
+  worker: { sentMs: number; answeredMs: number; tookMs: number } | null;
+  count: string;
+  indexing: boolean;
+}
+
 export interface CursorSeen {
   at: number;
   accountId: string;
@@ -330,8 +350,10 @@ interface BenchWindow {
     armed(key: string): Promise<number>;
     openFolder(accountId: string, name: string, rows: number, timeoutMs: number): Promise<{ at: number; ms: number }>;
     jumpToMiddle(listPrefix: string, timeoutMs: number): Promise<{ ms: number; first: number }>;
-    bodyCounts(accountId: string, path: string, maxBytes: number): Promise<{ stored: number; wanted: number }>;
-    search(query: string, timeoutMs: number): Promise<{ ms: number; count: string; indexing: boolean }>;
+    bodiesWanted(accountId: string, path: string, maxBytes: number): Promise<number>;
+    bodiesStored(accountId: string, path: string): Promise<number>;
+    search(query: string, timeoutMs: number): Promise<SearchTiming>;
+    searchIndexState(): Promise<{ status: { indexed: number; version: number; phase: string; wall: number } | null; total: number }>;
   };
 }
 

@@ -7,9 +7,10 @@
  * its sync is done.
  *
  * With BENCH_PROBE_TRACE=1 it also logs every IMAP command the engine runs, with its
- * duration (for finding where a sync spends its time).
+ * duration, and the process's memory every 250 ms (for finding where time and memory go).
  */
 import process from 'node:process';
+import { setInterval } from 'node:timers';
 import { ImapFlow } from 'imapflow';
 
 const idle = ImapFlow.prototype.idle;
@@ -29,4 +30,9 @@ if (process.env.BENCH_PROBE_TRACE === '1') {
     result.then(done, done);
     return result;
   };
+  setInterval(() => {
+    const m = process.memoryUsage();
+    const mb = (/** @type {number} */ n) => (n / 1048576).toFixed(0);
+    process.stderr.write(`[bench-probe] mem ${Date.now()} rss=${mb(m.rss)} heap=${mb(m.heapUsed)} external=${mb(m.external)} buffers=${mb(m.arrayBuffers)}\n`);
+  }, 250).unref();
 }

@@ -112,12 +112,40 @@ export const INSTALL = `(() => {
     setTimeout(watch, 20);
   };
   watch();
+  // The search worker's side of each query, observed on its messages: when a query went to
+  // the worker, when its results came back, and the worker's own time (page.tookMs).
+  const workerLog = [];
+  const NativeWorker = window.Worker;
+  window.Worker = function (url, options) {
+    const w = new NativeWorker(url, options);
+    w.addEventListener('message', (e) => {
+      const d = e.data;
+      if (d && d.type === 'results') workerLog.push({ kind: 'results', at: performance.now(), id: d.page.id, tookMs: d.page.tookMs });
+      else if (d && d.type === 'status') workerLog.push({ kind: 'status', at: performance.now(), wall: Date.now(), phase: d.status.phase, version: d.status.version, indexed: d.status.indexed });
+      else if (d && d.type) workerLog.push({ kind: d.type, at: performance.now() });
+    });
+    const post = w.postMessage.bind(w);
+    w.postMessage = (msg, transfer) => {
+      if (msg && msg.type === 'query') workerLog.push({ kind: 'query', at: performance.now(), id: msg.id, text: msg.text });
+      return transfer === undefined ? post(msg) : post(msg, transfer);
+    };
+    return w;
+  };
+  window.Worker.prototype = NativeWorker.prototype;
   const armed = new Map();
   window.__bench = {
     stopWatching: () => {
       watching = false;
     },
     cursorLog: (from) => cursorLog.slice(from || 0),
+    workerLog: () => workerLog.slice(),
+    // The search worker's latest status (what it has indexed, and when it said so) and the messages cached.
+    searchIndexState: async () => {
+      const last = workerLog.filter((x) => x.kind === 'status').pop() || null;
+      const d = await openDb();
+      const total = d ? await req(d.transaction('messages').objectStore('messages').count()) : 0;
+      return { status: last && { indexed: last.indexed, version: last.version, phase: last.phase, wall: last.wall }, total };
+    },
     rowsReady,
     whenDom,
     cursorOf,
@@ -130,15 +158,20 @@ export const INSTALL = `(() => {
       armed.set(key, p);
     },
     armed: (key) => armed.get(key),
-    // Messages of a folder with a body stored, and those the offline download wants (size <= maxBytes).
-    bodyCounts: async (accountId, path, maxBytes) => {
+    // Messages of a folder the offline download wants (size <= maxBytes): reads every record, call once.
+    bodiesWanted: async (accountId, path, maxBytes) => {
       const d = await openDb();
-      if (!d) return { stored: 0, wanted: 0 };
+      if (!d) return 0;
       const range = IDBKeyRange.bound([accountId, path, 0], [accountId, path, Infinity]);
-      const stored = await req(d.transaction('bodies').objectStore('bodies').count(range));
       let wanted = 0;
       for (const m of await req(d.transaction('messages').objectStore('messages').getAll(range))) if (m.size <= maxBytes) wanted++;
-      return { stored, wanted };
+      return wanted;
+    },
+    // Bodies stored for a folder (a count: cheap enough to poll).
+    bodiesStored: async (accountId, path) => {
+      const d = await openDb();
+      if (!d) return 0;
+      return req(d.transaction('bodies').objectStore('bodies').count(IDBKeyRange.bound([accountId, path, 0], [accountId, path, Infinity])));
     },
     // The search box: enters 'query' at once (as a paste) and times until its results (or 'No results') show.
     search: async (query, timeoutMs) => {
@@ -151,7 +184,13 @@ export const INSTALL = `(() => {
       const results = () => document.querySelector('[role="listbox"][aria-label="Search results"]');
       setValue('');
       await whenDom(() => !results(), timeoutMs);
-      if (!query) return { ms: 0, count: '', indexing: false };
+      if (!query) return { ms: 0, countMs: 0, worker: null, count: '', indexing: false };
+      // As a person would: the folder's list is back on screen and the page has settled.
+      await whenDom(() => {
+        const { options } = optionsIn('Messages in ');
+        return options.length > 0 && options.every((o) => o.getAttribute('aria-label') !== 'Loading');
+      }, timeoutMs);
+      await new Promise((r) => setTimeout(r, 300));
       const count = () => (document.querySelector('[data-testid="search-count"]') || {}).textContent || '';
       const ready = () => {
         const list = results();
@@ -161,9 +200,19 @@ export const INSTALL = `(() => {
         return list.querySelectorAll('[role="option"]').length > 0;
       };
       const p0 = performance.now();
+      let countMs = null;
       setValue(query);
-      await whenDom(ready, timeoutMs);
-      return { ms: performance.now() - p0, count: count(), indexing: !!document.querySelector('[data-testid="search-indexing"]') };
+      await whenDom(() => {
+        const text = count();
+        if (countMs === null && text !== '' && !text.startsWith('Searching')) countMs = performance.now() - p0;
+        return ready();
+      }, timeoutMs);
+      const ms = performance.now() - p0;
+      // The last query of this text sent after p0, and its answer.
+      const sent = workerLog.filter((x) => x.kind === 'query' && x.at >= p0 && x.text === query).pop();
+      const answer = sent && workerLog.find((x) => x.kind === 'results' && x.id === sent.id);
+      const worker = answer ? { sentMs: sent.at - p0, answeredMs: answer.at - p0, tookMs: answer.tookMs } : null;
+      return { ms, countMs: countMs === null ? ms : countMs, worker, count: count(), indexing: !!document.querySelector('[data-testid="search-indexing"]') };
     },
     // Whether the search index is still being built (types a query to see the hint).
     searchIndexing: () => !!document.querySelector('[data-testid="search-indexing"]'),

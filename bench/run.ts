@@ -134,11 +134,12 @@ async function measureAll(run: Run): Promise<void> {
       rec.add('sync_100k_first50_ms', res.first50Ms);
       rec.add('sync_100k_headers_ms', res.headersMs);
       rec.add('sync_100k_engine_ms', res.engineDoneMs);
+      rec.add('sync_100k_search_indexed_ms', res.searchIndexedMs);
       rec.add('host_rss_100k_mb', res.hostPeakMb);
       rec.add('renderer_heap_100k_mb', res.heapPeakMb);
       const used = formatCpu(res.cpu, res.headersMs);
       const ws = (res.session.frames.receivedChars / 2 ** 20).toFixed(0);
-      say(`  first 50 ${fmtMs(res.first50Ms)}, engine done ${fmtMs(res.engineDoneMs)}, all in IndexedDB ${fmtMs(res.headersMs)}; host peak ${res.hostPeakMb.toFixed(0)} MB, heap peak ${res.heapPeakMb.toFixed(0)} MB; ${ws} MB over the WebSocket`);
+      say(`  first 50 ${fmtMs(res.first50Ms)}, engine done ${fmtMs(res.engineDoneMs)}, all in IndexedDB ${fmtMs(res.headersMs)}, all searchable ${fmtMs(res.searchIndexedMs)}; host peak ${res.hostPeakMb.toFixed(0)} MB, heap peak ${res.heapPeakMb.toFixed(0)} MB; ${ws} MB over the WebSocket`);
       say(`  CPU: ${used}`);
       if (r === o.runs - 1) notes.push(`CPU during the last initial sync (${fmtMs(res.headersMs)}; ${ws} MB of deltas over the WebSocket): ${used}.`);
     });
@@ -203,7 +204,11 @@ async function measureAll(run: Run): Promise<void> {
       const ms = res.map((q) => q.ms);
       rec.add('search_100k_p50_ms', percentile(ms, 50));
       rec.add('search_100k_p95_ms', percentile(ms, 95));
-      say(`  run ${r + 1}: ${res.map((q) => `${q.query} ${fmtMs(q.ms)} (${q.count})`).join('; ')}`);
+      say(`  run ${r + 1}: ${res.map((q) => `${q.query} ${fmtMs(q.ms)} (${q.count}; worker answered at ${q.worker ? fmtMs(q.worker.answeredMs) : '?'}, ${q.worker ? fmtMs(q.worker.tookMs) : '?'} in it)`).join('; ')}`);
+      const answered = res.flatMap((q) => (q.worker ? [q.worker.answeredMs] : []));
+      const took = res.flatMap((q) => (q.worker ? [q.worker.tookMs] : []));
+      rec.add('search_100k_worker_answer_p50_ms', answered.length > 0 ? percentile(answered, 50) : null);
+      rec.add('search_100k_worker_compute_p95_ms', took.length > 0 ? percentile(took, 95) : null);
     }
   });
   await rec.step('app: at rest, three accounts', async () => {
