@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { contract, type PetrelContract, type TransportKind } from '../../shared/contract';
 import { RpcServer } from '../../shared/ipc/rpc-server';
 import { AccountService } from './accounts/service';
@@ -52,6 +53,7 @@ export class Engine {
     });
     this.sync = new SyncEngine({
       log: this.log.child('sync'),
+      opJournalFile: join(options.dataDir, 'operations.json'),
       getAccounts: async () => {
         const list = await this.accounts.list();
         const out = [];

@@ -142,15 +142,15 @@ export class AccountSync implements SessionOwner {
    * the folders it changed synced at once, so the deltas confirm it. DISCONNECTED while the
    * account is offline: the renderer keeps the operation and tries again.
    */
-  async runOperation(op: Operation): Promise<OperationOutcome> {
+  async runOperation(op: Operation, uncertain = false): Promise<OperationOutcome> {
     const worker = this.session?.worker;
     if (!worker) throw new PetrelError('DISCONNECTED', 'The account is not connected right now.');
     let outcome: OperationOutcome;
     try {
-      outcome = await worker.userOp(`operation ${op.kind}`, (client) => executeOperation(client, op, this.book.folders));
+      outcome = await worker.userOp(`operation ${op.kind}`, (client) => executeOperation(client, op, this.book.folders, uncertain));
     } catch (e) {
       // The connection went away under it: whether it ran is unknown. The renderer retries
-      // it later (moves, deletes and flag changes are harmless to repeat).
+      // it later (flags, moves and deletes are harmless to repeat; a copy is journaled).
       if (worker.lost && !(e instanceof PetrelError)) {
         throw new PetrelError('DISCONNECTED', 'The connection to the mail server was lost during the operation.');
       }

@@ -7,6 +7,8 @@
  * MOVE (COPY + UID EXPUNGE) and without MOVE and UIDPLUS.
  */
 import fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import tls from 'node:tls';
 import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,7 @@ import { imapCapabilityWithout, loadMailServersFromEnv, startMailServers, type M
 import type { CertificatePin, Operation, OperationDraft } from '../../../shared/contract';
 import { OperationSchema } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
+import { OpMemo } from './op-memo';
 import { startEngine, until, waitInSync, type Harness } from './testing/harness';
 import { bulkInsert, otherClient, testAccount } from './testing/mail-store';
 import { testMessage } from './testing/messages';
@@ -209,7 +212,67 @@ describe('message operations (Dovecot with MOVE and UIDPLUS)', () => {
     await waitInSync(h, other, ['Big'], 60_000);
     process.stdout.write(`[ops] answered with ${bigWhenAnswered} of ${total} messages of an initial sync done\n`);
   }, 120_000);
+  it('a copy cut off after the COPY went out is not made twice after a restart (journal, then Message-IDs)', async () => {
+    const dir = await fs.mkdtemp(join(tmpdir(), 'petrel-opjournal-'));
+    const file = join(dir, 'operations.json');
+    const ids = [id(5, 'I'), id(10, 'I'), id(11, 'I')];
+    const uids = ids.map((m) => uidOf(h, 'INBOX', m));
+    const copy = op({ kind: 'copy', ...ref('INBOX'), uids, to: 'Elsewhere' });
+    // The engine's first life: the copy is journaled, two of the three messages reach the
+    // destination, and the engine dies before it learns the outcome.
+    await expectRejected(
+      new OpMemo({ file }).run(copy, async () => {
+        await other.mailboxOpen('INBOX');
+        expect(await other.messageCopy(uids.slice(0, 2).join(','), 'Elsewhere', { uid: true })).toBeTruthy();
+        await other.mailboxClose();
+        throw new PetrelError('DISCONNECTED', 'killed mid-copy');
+      }),
+      'DISCONNECTED',
+    );
+    const h2 = startEngine(servers, 'alice', { opJournalFile: file });
+    try {
+      await h2.engine.resume([]);
+      await waitInSync(h2, other, ['INBOX', 'Elsewhere']);
+      const r = await h2.engine.runOperation(copy);
+      expect(r).toMatchObject({ to: 'Elsewhere', removed: false, replayed: false });
+      expect(r.uidMap.map(([src]) => src)).toEqual([...uids].sort((a, b) => a - b));
+      const counts = await messageIdCounts(other, 'Elsewhere');
+      expect(ids.map((m) => counts.get(m))).toEqual([1, 1, 1]);
+      expect((await h2.engine.runOperation(copy)).replayed).toBe(true);
+    } finally {
+      await h2.close();
+    }
+    // A third life answers from the journal without going to the server.
+    const h3 = startEngine(servers, 'alice', { opJournalFile: file });
+    try {
+      await h3.engine.resume([]);
+      await waitInSync(h3, other, ['INBOX', 'Elsewhere']);
+      expect(await h3.engine.runOperation(copy)).toMatchObject({ replayed: true, uidMap: expect.any(Array) });
+    } finally {
+      await h3.close();
+    }
+    const counts2 = await messageIdCounts(other, 'Elsewhere');
+    expect(ids.map((m) => counts2.get(m))).toEqual([1, 1, 1]);
+    await fs.rm(dir, { recursive: true, force: true });
+  });
 });
+
+/** How many messages of a folder carry each Message-ID (a duplicate counts twice). */
+async function messageIdCounts(client: ImapFlow, path: string): Promise<Map<string, number>> {
+  const mb = await client.mailboxOpen(path, { readOnly: true });
+  const out = new Map<string, number>();
+  try {
+    if (mb.exists > 0) {
+      for await (const m of client.fetch('1:*', { uid: true, envelope: true })) {
+        const key = m.envelope?.messageId ?? `uid:${m.uid}`;
+        out.set(key, (out.get(key) ?? 0) + 1);
+      }
+    }
+  } finally {
+    await client.mailboxClose();
+  }
+  return out;
+}
 
 /** The server's own certificate as a pin: a separate instance has its own test CA. */
 function pinFor(host: string, port: number): Promise<CertificatePin> {

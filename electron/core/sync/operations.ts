@@ -23,6 +23,7 @@ import type { ImapFlow, MailboxObject } from 'imapflow';
 import { Flags, type Folder, type Operation, type OperationResult, type SpecialUse } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
 import { connectionLost } from './connection';
+import { parseHeaderFields, parseMessageIds } from './header-map';
 import { compactUids } from './uid-set';
 
 export type OperationOutcome = Omit<OperationResult, 'replayed'>;
@@ -86,8 +87,17 @@ export function specialUseOf(folders: readonly Folder[], path: string): SpecialU
   return folders.find((f) => f.path === path)?.specialUse ?? null;
 }
 
-/** Runs an operation on `client` (in the AUTHENTICATED state, nothing selected). */
-export async function executeOperation(client: ImapFlow, op: Operation, folders: readonly Folder[]): Promise<OperationOutcome> {
+/**
+ * Runs an operation on `client` (in the AUTHENTICATED state, nothing selected).
+ * `uncertain`: an earlier run may have got part-way (op-memo.ts); a copy then skips the
+ * messages the destination already holds, found by Message-ID, so it is never made twice.
+ */
+export async function executeOperation(
+  client: ImapFlow,
+  op: Operation,
+  folders: readonly Folder[],
+  uncertain = false,
+): Promise<OperationOutcome> {
   const plan = planOperation(op, folders);
   let mb: MailboxObject;
   try {
@@ -112,11 +122,8 @@ export async function executeOperation(client: ImapFlow, op: Operation, folders:
     switch (plan.action.kind) {
       case 'none':
         return outcome;
-      case 'copy': {
-        const copied = await client.messageCopy(set, plan.action.to, { uid: true });
-        if (!copied) throw refused(`copy the messages to “${plan.action.to}”`);
-        return { ...outcome, ...mapOf(plan.action.to, copied) };
-      }
+      case 'copy':
+        return { ...outcome, ...(await copyOnce(client, op, plan.action.to, uncertain)) };
       case 'move': {
         const to = plan.action.to;
         if (client.capabilities.has('MOVE')) {
@@ -124,9 +131,8 @@ export async function executeOperation(client: ImapFlow, op: Operation, folders:
           if (!moved) throw refused(`move the messages to “${to}”`);
           return { ...outcome, ...mapOf(to, moved), removed: true };
         }
-        const copied = await client.messageCopy(set, to, { uid: true });
-        if (!copied) throw refused(`copy the messages to “${to}”`);
-        return { ...outcome, ...mapOf(to, copied), removed: await expungeOwn(client, op.uids, set) };
+        const copied = await copyOnce(client, op, to, uncertain);
+        return { ...outcome, ...copied, removed: await expungeOwn(client, op.uids, set) };
       }
       case 'expunge':
         return { ...outcome, removed: await expungeOwn(client, op.uids, set) };
@@ -174,6 +180,66 @@ async function expungeOwn(client: ImapFlow, uids: readonly number[], set: string
   if (!marked.every((uid) => own.has(uid))) return false;
   if (!(await client.messageDelete(set, { uid: true }))) throw refused('delete the messages');
   return true;
+}
+
+type CopyOutcome = Pick<OperationOutcome, 'to' | 'toUidValidity' | 'uidMap'>;
+
+/**
+ * UID COPY of the operation's messages from the selected source; when `uncertain`, only of
+ * those the destination does not hold yet (by Message-ID), the others mapped to the copies
+ * already there. Messages without a Message-ID cannot be recognised and are copied.
+ */
+async function copyOnce(client: ImapFlow, op: Operation, to: string, uncertain: boolean): Promise<CopyOutcome> {
+  const there = uncertain ? await alreadyThere(client, op, to) : null;
+  const remaining = there ? op.uids.filter((u) => !there.map.has(u)) : op.uids;
+  let result: CopyOutcome = { to, toUidValidity: there?.uidValidity ?? null, uidMap: [] };
+  if (remaining.length > 0) {
+    const copied = await client.messageCopy(compactUids(remaining), to, { uid: true });
+    if (!copied) throw refused(`copy the messages to “${to}”`);
+    result = mapOf(to, copied);
+  }
+  const found: Array<[number, number]> = there ? [...there.map] : [];
+  const uidMap = [...found, ...result.uidMap].sort((a, b) => a[0] - b[0]);
+  return { to, toUidValidity: result.toUidValidity ?? there?.uidValidity ?? null, uidMap };
+}
+
+const SEARCH_CHUNK = 50;
+
+/**
+ * Which of the operation's messages (selected source) `to` already holds: source UID →
+ * destination UID, matched by Message-ID. Leaves the source selected read-write again (a
+ * new UIDVALIDITY meanwhile is a CONFLICT).
+ */
+async function alreadyThere(client: ImapFlow, op: Operation, to: string): Promise<{ map: Map<number, number>; uidValidity: string }> {
+  const bySourceId = new Map<string, number[]>();
+  for await (const m of client.fetch(compactUids(op.uids), { uid: true, headers: ['message-id'] }, { uid: true })) {
+    const id = parseMessageIds(parseHeaderFields(m.headers).get('message-id') ?? '')[0];
+    if (id) bySourceId.set(id, [...(bySourceId.get(id) ?? []), m.uid]);
+  }
+  const map = new Map<number, number>();
+  const dest = await client.mailboxOpen(to, { readOnly: true });
+  const ids = [...bySourceId.keys()];
+  for (let i = 0; i < ids.length; i += SEARCH_CHUNK) {
+    const chunk = ids.slice(i, i + SEARCH_CHUNK).map((id) => ({ header: { 'message-id': id } }));
+    const found = await client.search(chunk.length === 1 ? chunk[0]! : { or: chunk }, { uid: true });
+    if (!Array.isArray(found)) throw refused(`search “${to}”`);
+    if (found.length === 0) continue;
+    // SEARCH HEADER is a substring match: confirm each hit's Message-ID exactly.
+    for await (const m of client.fetch(compactUids(found), { uid: true, headers: ['message-id'] }, { uid: true })) {
+      const id = parseMessageIds(parseHeaderFields(m.headers).get('message-id') ?? '')[0];
+      const src = id ? bySourceId.get(id)?.find((u) => !map.has(u)) : undefined;
+      if (src !== undefined) map.set(src, m.uid);
+    }
+  }
+  // Back to the source, read-write (an error above leaves it to executeOperation's deselect).
+  const source = await client.mailboxOpen(op.path);
+  if (source.uidValidity.toString() !== op.uidValidity) {
+    throw new PetrelError('CONFLICT', 'The folder changed on the server (a new UIDVALIDITY): nothing was done, it is synced again.', {
+      path: op.path,
+      uidValidity: source.uidValidity.toString(),
+    });
+  }
+  return { map, uidValidity: dest.uidValidity.toString() };
 }
 
 function mapOf(to: string, r: { uidValidity?: bigint | undefined; uidMap?: Map<number, number> | undefined }) {

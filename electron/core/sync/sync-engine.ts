@@ -43,6 +43,8 @@ export interface SyncEngineOptions {
   bodyIdleCloseMs?: number;
   backoff?: BackoffOptions;
   batcher?: BatcherOptions;
+  /** Where copies and moves are journaled so none runs twice across restarts (op-memo.ts). None: memory only. */
+  opJournalFile?: string;
 }
 
 export class SyncEngine {
@@ -50,7 +52,7 @@ export class SyncEngine {
   private readonly batches = new Listeners<[SyncBatch]>();
   private readonly statusListeners = new Listeners<[AccountStatus[]]>();
   private readonly batcher: DeltaBatcher;
-  private readonly ops = new OpMemo();
+  private readonly ops: OpMemo;
   private readonly accountOptions: AccountSyncOptions;
   private cursors: FolderCursor[] = [];
   private started = false;
@@ -58,6 +60,7 @@ export class SyncEngine {
   private changing: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: SyncEngineOptions) {
+    this.ops = new OpMemo(opts.opJournalFile !== undefined ? { file: opts.opJournalFile } : {});
     const livenessMs = opts.livenessMs ?? 30_000;
     this.accountOptions = {
       pollIntervalMs: opts.pollIntervalMs ?? 5000,
@@ -156,14 +159,14 @@ export class SyncEngine {
 
   /**
    * Runs a message operation (the remote phase; see operations.ts) on the account's worker
-   * connection, ahead of any sync. Idempotent by opId for a while (OpMemo). Resolves after
+   * connection, ahead of any sync. Idempotent by opId (OpMemo; copies and moves also across restarts). Resolves after
    * every delta emitted before the operation was sent, so the renderer holds them once it
    * has applied what it received before this answer.
    */
   async runOperation(op: Operation): Promise<OperationResult> {
     this.assertOpen();
-    return await this.ops.run(op, async () => {
-      const outcome = await this.account(op.accountId).runOperation(op);
+    return await this.ops.run(op, async (uncertain) => {
+      const outcome = await this.account(op.accountId).runOperation(op, uncertain);
       this.batcher.flush();
       return outcome;
     });
