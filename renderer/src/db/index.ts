@@ -51,3 +51,12 @@ export {
   type SyncProgress,
 } from './sync-client';
 export { BodyPrefetcher, offlineLimitBytes, OFFLINE_LIMIT_KEY, type PrefetchConnection, type PrefetchOptions } from './body-prefetch';
+export {
+  conversationOf,
+  conversationsOf,
+  trashAndJunk,
+  rowKey,
+  normalizeSubject,
+  MAX_CONVERSATION,
+  type ConversationOptions,
+} from './conversations';

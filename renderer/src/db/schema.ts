@@ -102,10 +102,16 @@ export class PetrelDb extends Dexie {
     // opId: lookups by the operation's id; accountId: removing an account.
     this.version(2).stores({ ops: '++seq, &opId, accountId' });
 
-    // Adding version 3: never edit the versions above; append
+    // Version 3: conversations (conversations.ts), computed when read, never stored. messageId:
+    // a message by its Message-ID; *references (multiEntry): the messages that name one in
+    // References. Both index existing fields, so IndexedDB fills them from the cached records
+    // itself: no upgrade function, nothing rewritten. Null ids and empty lists add no entry.
+    this.version(3).stores({ messages: '[accountId+path+uid], [accountId+path+date], inboxDate, messageId, *references' });
+
+    // Adding version 4: never edit the versions above; append
     //
-    //   this.version(3)
-    //     .stores({ messages: '[accountId+path+uid], [accountId+path+date], inboxDate, messageId' })
+    //   this.version(4)
+    //     .stores({ messages: '[accountId+path+uid], [accountId+path+date], inboxDate, messageId, *references, newIndex' })
     //     .upgrade(async (tx) => {
     //       // Fill new fields in one pass, e.g.:
     //       // await tx.table('messages').toCollection().modify((m) => { m.newField = derive(m); });
