@@ -1,10 +1,11 @@
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
 import type { Address, AttachmentMeta } from '../../../../shared/contract';
-import { message, messageBody, putBody, type BodyRecord, type MessageKey, type MessageRecord } from '../../db';
+import { conversationOf, message, messageBody, putBody, trashAndJunk, type BodyRecord, type MessageKey, type MessageRecord } from '../../db';
 import { useDb } from '../../db/db-context';
 import { useEngine } from '../../ipc/engine-context';
 import { AttachmentList } from './Attachments';
+import { Conversation } from './Conversation';
 import { formatAddress, fullDate } from './format';
 import { MessageFrame } from './MessageFrame';
 import { PlainTextBody } from './PlainTextBody';
@@ -74,38 +75,98 @@ function useSenderAllowed(address: string | null): boolean {
 }
 
 /**
- * The reader pane: a message's header and body. The body comes from the local cache or,
- * on first open, from the engine (then cached). HTML is sanitized and shown in a sandboxed
- * frame with remote images blocked until the person allows them; plain text is rendered
- * as text. Fills its container: give it a height (it is a flex column).
+ * The reader pane: a message's header and body, or, when the message belongs to a
+ * conversation of several, the conversation (Conversation.tsx) with this message expanded.
+ * The body comes from the local cache or, on first open, from the engine (then cached). HTML
+ * is sanitized and shown in a sandboxed frame with remote images blocked until the person
+ * allows them; plain text is rendered as text. Fills its container: give it a height (it is
+ * a flex column).
  */
 export function Reader({ messageKey, resolveCidUrls = resolveNoCids, toolbar }: ReaderProps) {
   const [accountId, path, uid] = messageKey;
   const key = JSON.stringify([accountId, path, uid]);
   const db = useDb();
-  const engine = useEngine();
 
   // Tagged with their key: while a new key's query runs, the previous result must not show.
   const headerResult = useLiveQuery(
     async (): Promise<Tagged<MessageRecord | null>> => ({ key, value: (await message(db, [accountId, path, uid])) ?? null }),
     [db, key],
   );
+  const conversationResult = useLiveQuery(
+    async (): Promise<Tagged<MessageRecord[]>> => ({
+      key,
+      value: await conversationOf(db, [accountId, path, uid], { exclude: await trashAndJunk(db, [accountId]) }),
+    }),
+    [db, key],
+  );
+  const header = headerResult?.key === key ? headerResult.value : undefined;
+  const conversation = conversationResult?.key === key ? conversationResult.value : undefined;
+
+  if (header === undefined || (header !== null && conversation === undefined)) {
+    return (
+      <section className="reader-pane" aria-label="Message" aria-busy="true">
+        <p className="reader-status" role="status">
+          Loading message…
+        </p>
+      </section>
+    );
+  }
+  if (header === null) {
+    return (
+      <section className="reader-pane" aria-label="Message">
+        <p className="reader-status">This message is no longer here. It may have been moved or deleted.</p>
+      </section>
+    );
+  }
+  if (conversation && conversation.length > 1) {
+    return (
+      <Conversation
+        // A new open message starts with only itself expanded.
+        key={key}
+        open={header}
+        messages={conversation}
+        toolbar={toolbar}
+        renderMessage={(m) => <MessageView header={m} resolveCidUrls={resolveCidUrls} embedded />}
+      />
+    );
+  }
+  return <MessageView header={header} resolveCidUrls={resolveCidUrls} toolbar={toolbar} />;
+}
+
+/**
+ * One message: header block and body. `embedded`: inside a conversation's article (no
+ * subject heading, no toolbar, the body at its own height).
+ */
+export function MessageView({
+  header,
+  resolveCidUrls = resolveNoCids,
+  toolbar,
+  embedded = false,
+}: {
+  header: MessageRecord;
+  resolveCidUrls?: CidUrlResolver;
+  toolbar?: ReactNode;
+  embedded?: boolean;
+}) {
+  const { accountId, path, uid } = header;
+  const key = JSON.stringify([accountId, path, uid]);
+  const db = useDb();
+  const engine = useEngine();
   const cachedResult = useLiveQuery(
     async (): Promise<Tagged<BodyRecord | null>> => ({ key, value: (await messageBody(db, [accountId, path, uid])) ?? null }),
     [db, key],
   );
-  const header = headerResult?.key === key ? headerResult.value : undefined;
   const cachedRaw = cachedResult?.key === key ? cachedResult.value : undefined;
   // A body cached for an older UIDVALIDITY belongs to another message.
-  const cached = cachedRaw && header && cachedRaw.uidValidity !== header.uidValidity ? null : cachedRaw;
+  const cached = cachedRaw && cachedRaw.uidValidity !== header.uidValidity ? null : cachedRaw;
 
   const [fetchState, setFetchState] = useState<FetchState | null>(null);
   const [attempt, setAttempt] = useState(0);
-  const uidValidity = header?.uidValidity;
-  const needFetch = uidValidity !== undefined && cached === null;
+  const uidValidity = header.uidValidity;
+  const needFetch = cached === null;
 
   useEffect(() => {
-    if (!needFetch || uidValidity === undefined) return;
+    if (!needFetch) return;
     const abort = new AbortController();
     setFetchState({ key, status: 'loading' });
     engine
@@ -127,7 +188,7 @@ export function Reader({ messageKey, resolveCidUrls = resolveNoCids, toolbar }: 
   const fetched = fetchState?.key === key ? fetchState : null;
   const body = cached ?? (fetched?.status === 'done' && fetched.body.uidValidity === uidValidity ? fetched.body : null);
 
-  const sender = header?.from[0]?.address || null;
+  const sender = header.from[0]?.address || null;
   const senderAllowed = useSenderAllowed(sender);
   const [loadedOnce, setLoadedOnce] = useState<string | null>(null);
   const allowRemote = senderAllowed || loadedOnce === key;
@@ -145,23 +206,6 @@ export function Reader({ messageKey, resolveCidUrls = resolveNoCids, toolbar }: 
   }, [html, allowRemote, cidUrls, remoteImages]);
 
   const retry = useCallback(() => setAttempt((a) => a + 1), []);
-
-  if (header === undefined) {
-    return (
-      <section className="reader-pane" aria-label="Message" aria-busy="true">
-        <p className="reader-status" role="status">
-          Loading message…
-        </p>
-      </section>
-    );
-  }
-  if (header === null) {
-    return (
-      <section className="reader-pane" aria-label="Message">
-        <p className="reader-status">This message is no longer here. It may have been moved or deleted.</p>
-      </section>
-    );
-  }
 
   let content: ReactNode;
   if (body) {
@@ -195,9 +239,10 @@ export function Reader({ messageKey, resolveCidUrls = resolveNoCids, toolbar }: 
     );
   }
 
-  return (
-    <section className="reader-pane" aria-label={`Message: ${header.subject || '(no subject)'}`} aria-busy={!body && fetched?.status !== 'error'}>
-      <MessageHeaderBlock header={header} attachments={body ? visibleAttachments(body) : []} toolbar={toolbar} />
+  const busy = !body && fetched?.status !== 'error';
+  const parts = (
+    <>
+      <MessageHeaderBlock header={header} attachments={body ? visibleAttachments(body) : []} toolbar={toolbar} embedded={embedded} />
       {sanitized && !(sanitized instanceof Error) && !allowRemote && (
         <RemoteContentBar
           blocked={sanitized.blockedRemote}
@@ -212,6 +257,15 @@ export function Reader({ messageKey, resolveCidUrls = resolveNoCids, toolbar }: 
         />
       )}
       <div className="reader-body">{content}</div>
+    </>
+  );
+  return embedded ? (
+    <div className="conversation-message" aria-busy={busy}>
+      {parts}
+    </div>
+  ) : (
+    <section className="reader-pane" aria-label={`Message: ${header.subject || '(no subject)'}`} aria-busy={busy}>
+      {parts}
     </section>
   );
 }
@@ -221,13 +275,23 @@ function visibleAttachments(body: BodyRecord): AttachmentMeta[] {
   return body.attachments.filter((a) => !(body.html !== null && a.inline && a.contentId));
 }
 
-function MessageHeaderBlock({ header, attachments, toolbar }: { header: MessageRecord; attachments: AttachmentMeta[]; toolbar?: ReactNode }) {
+function MessageHeaderBlock({
+  header,
+  attachments,
+  toolbar,
+  embedded,
+}: {
+  header: MessageRecord;
+  attachments: AttachmentMeta[];
+  toolbar?: ReactNode;
+  embedded: boolean;
+}) {
   const from = header.from[0];
   const date = new Date(header.date);
   return (
-    <header className="reader-header">
+    <header className={embedded ? 'reader-header conversation-meta' : 'reader-header'}>
       {toolbar}
-      <h1 className="reader-subject">{header.subject || '(no subject)'}</h1>
+      {!embedded && <h1 className="reader-subject">{header.subject || '(no subject)'}</h1>}
       <dl className="reader-meta">
         <dt>From</dt>
         <dd className="reader-from">
