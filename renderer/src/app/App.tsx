@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Account } from '../../../shared/contract';
 import { allFolders } from '../db';
 import { useDb } from '../db/db-context';
@@ -8,8 +8,9 @@ import { OpsStatus } from '../features/actions/OpsStatus';
 import { markOpenedRead, useMessageActions } from '../features/actions/use-message-actions';
 import { AccountList } from '../features/accounts/AccountList';
 import { FolderTree, type FolderSelection } from '../features/folders/FolderTree';
-import { ComposeButton, OutboxButton } from '../features/compose';
-import { MessageList } from '../features/messages/MessageList';
+import { UnifiedInbox } from '../features/folders/UnifiedInbox';
+import { ComposeButton, OutboxButton, useCompose } from '../features/compose';
+import { MessageList, type AccountMark, type ListSource } from '../features/messages/MessageList';
 import { EMPTY_SELECTION, openUid, single, type Selection } from '../features/messages/selection';
 import { useOps } from '../ops';
 import { Reader } from '../features/reader/Reader';
@@ -17,7 +18,11 @@ import { SearchBox, SearchResults, useSearch } from '../features/search';
 import { ConnectionBanner, ConnectionStatus } from '../features/status/ConnectionStatus';
 import { Welcome } from '../features/welcome/Welcome';
 import { useEngineEvent } from '../ipc/use-engine-event';
+import { ShortcutsDialog, useKeyboardLayer } from './keyboard';
 import { useSync } from './sync-context';
+
+/** What the list shows: a folder, or the unified inbox (every account's INBOX). */
+type View = FolderSelection | 'unified';
 
 export function App() {
   const db = useDb();
@@ -25,9 +30,21 @@ export function App() {
   const accounts = useEngineEvent('accounts.changed', {})?.accounts;
   const ops = useOps();
   const search = useSearch();
-  const [selected, setSelected] = useState<FolderSelection | null>(null);
+  const compose = useCompose();
+  const [selected, setSelected] = useState<View | null>(null);
   const [selection, setSelection] = useState<Selection>(EMPTY_SELECTION);
+  // In the unified inbox: the account's INBOX the selected messages are in.
+  const [unifiedFolder, setUnifiedFolder] = useState<FolderSelection | null>(null);
   const [picker, setPicker] = useState<PickerMode>(null);
+  const [help, setHelp] = useState(false);
+  const reader = useRef<HTMLElement>(null);
+
+  const goTo = useCallback((view: View) => {
+    setSelected(view);
+    setSelection(EMPTY_SELECTION);
+    setUnifiedFolder(null);
+    setPicker(null);
+  }, []);
 
   // An account removed (here or while this window was closed) takes its cached mail with it.
   useEffect(() => {
@@ -36,11 +53,32 @@ export function App() {
     void allFolders(db).then((folders) => {
       for (const id of new Set(folders.map((f) => f.accountId))) if (!live.has(id)) void sync.removeAccount(id);
     });
-    if (selected && !live.has(selected.accountId)) setSelected(null);
-  }, [accounts, db, sync, selected]);
+    if (selected && selected !== 'unified' && !live.has(selected.accountId)) setSelected(null);
+    if (unifiedFolder && !live.has(unifiedFolder.accountId)) {
+      setUnifiedFolder(null);
+      setSelection(EMPTY_SELECTION);
+    }
+  }, [accounts, db, sync, selected, unifiedFolder]);
 
-  const current = selected ?? defaultSelection(accounts);
+  const view = selected ?? defaultSelection(accounts);
+  const unified = view === 'unified';
+  // The folder the selection is in: the open folder, or in the unified inbox the selected row's INBOX.
+  const current = unified ? unifiedFolder : view;
   const account = accounts?.find((a) => a.id === current?.accountId);
+  const showList = unified ? (accounts?.length ?? 0) > 0 : account !== undefined;
+  const accountMark = useMemo(() => {
+    const marks = new Map((accounts ?? []).map((a): [string, AccountMark] => [a.id, { label: a.label, color: a.color }]));
+    return (id: string) => marks.get(id);
+  }, [accounts]);
+
+  // "g i": the unified inbox with several accounts, else the one account's INBOX.
+  const goInbox = useCallback(() => {
+    if (!accounts || accounts.length === 0) return;
+    goTo(accounts.length > 1 ? 'unified' : { accountId: accounts[0]!.id, path: 'INBOX' });
+    // Back to the list, so j/k go on from there.
+    setTimeout(() => document.querySelector<HTMLElement>('[data-shortcut-scope="list"]')?.focus(), 0);
+  }, [accounts, goTo]);
+  useKeyboardLayer({ compose: () => compose.open(), goInbox, help: () => setHelp((h) => !h) });
   const folderOf = useRef<FolderSelection | null>(null);
   folderOf.current = current;
 
@@ -77,7 +115,7 @@ export function App() {
     ) : null;
 
   return (
-    <div className={`app${current ? ' app-mail' : ''}`}>
+    <div className={`app${showList ? ' app-mail' : ''}`}>
       <aside className="sidebar" aria-label="Mailboxes">
         <div className="brand">
           <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
@@ -87,16 +125,13 @@ export function App() {
         </div>
         <ComposeButton />
         <SearchBox value={search.query} onChange={search.setQuery} onClear={search.clear} />
+        {(accounts?.length ?? 0) > 1 && <UnifiedInbox selected={unified} onSelect={() => goTo('unified')} />}
         <AccountList
           renderFolders={(a) => (
             <FolderTree
               accountId={a.id}
-              selected={current}
-              onSelect={(s) => {
-                setSelected(s);
-                setSelection(EMPTY_SELECTION);
-                setPicker(null);
-              }}
+              selected={unified ? null : current}
+              onSelect={goTo}
               onDropMessages={(t, to, copy) => void actions.moveTo(t, to, copy)}
             />
           )}
@@ -108,36 +143,38 @@ export function App() {
       <main className="main">
         <ConnectionBanner />
         <OpsStatus />
-        {current && account ? (
+        {showList && view ? (
           <div className="panes">
             {search.active ? (
               <SearchResults
                 search={search}
-                selectedKey={open !== null ? [current.accountId, current.path, open] : null}
+                selectedKey={open !== null && current ? [current.accountId, current.path, open] : null}
                 accountLabel={(id) => accounts?.find((a) => a.id === id)?.label}
                 onOpen={(key) => {
-                  setSelected({ accountId: key[0], path: key[1] });
+                  goTo({ accountId: key[0], path: key[1] });
                   setSelection(single(key[2]));
-                  setPicker(null);
                 }}
               />
             ) : (
             <MessageList
-              key={`${current.accountId}/${current.path}`}
-              accountId={current.accountId}
-              path={current.path}
-              title={`${current.path === 'INBOX' ? 'Inbox' : current.path} — ${account.label}`}
+              key={unified ? 'unified' : `${view.accountId}/${view.path}`}
+              source={listSource(view)}
+              title={unified ? 'All inboxes' : `${view.path === 'INBOX' ? 'Inbox' : view.path} — ${account?.label ?? ''}`}
               selection={selection}
-              onSelectionChange={(s) => {
+              selectionFolder={current}
+              onSelectionChange={(s, folder) => {
                 setSelection(s);
+                if (unified) setUnifiedFolder(folder);
                 setPicker(null);
               }}
+              accountMark={unified ? accountMark : undefined}
               onAction={(a) => targets && void actions.perform(a, targets)}
               onOpenMove={() => setPicker('move')}
+              onOpen={() => setTimeout(() => reader.current?.focus(), 0)}
             />
             )}
-            {open !== null ? (
-              <section className="reader" aria-label="Reader">
+            {open !== null && current ? (
+              <section className="reader" aria-label="Reader" tabIndex={-1} ref={reader}>
                 <Reader messageKey={[current.accountId, current.path, open]} toolbar={toolbar} />
               </section>
             ) : selection.uids.length > 1 ? (
@@ -157,8 +194,13 @@ export function App() {
           <Welcome />
         )}
       </main>
+      {help && <ShortcutsDialog onClose={() => setHelp(false)} />}
     </div>
   );
+}
+
+function listSource(view: View): ListSource {
+  return view === 'unified' ? { kind: 'unified' } : { kind: 'folder', accountId: view.accountId, path: view.path };
 }
 
 function defaultSelection(accounts: readonly Account[] | undefined): FolderSelection | null {

@@ -1,13 +1,15 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useId, useRef, type KeyboardEvent, type MouseEvent } from 'react';
-import { folder as folderQuery, folderMessages, type MessageRecord } from '../../db';
+import { allFolders, folder as folderQuery, folderMessages, isInboxPath, rowKey, unifiedInbox, type MessageRecord } from '../../db';
 import { useDb } from '../../db/db-context';
 import { Icon } from '../../components/Icon';
 import type { MessageAction } from '../actions/actions';
 import { endMessageDrag, startMessageDrag } from '../actions/drag';
+import type { FolderSelection } from '../folders/FolderTree';
 import { listDate, senderOf } from './format';
 import { extend, single, toggle, type Selection } from './selection';
+import { useConversationCounts } from './use-conversation-counts';
 
 const ROW_HEIGHT = 74;
 const PAGE = 100;
@@ -22,6 +24,15 @@ const ACTION_KEYS: Record<string, MessageAction> = {
   '!': 'spam',
 };
 
+/** What the list shows: one folder, or every account's INBOX (the unified inbox). */
+export type ListSource = { kind: 'folder'; accountId: string; path: string } | { kind: 'unified' };
+
+/** How a row of the unified inbox says whose it is. */
+export interface AccountMark {
+  label: string;
+  color: string;
+}
+
 /**
  * A folder's messages, newest first, virtualized: only the rows on screen are in the DOM
  * and only their page is read from IndexedDB, so 100k messages scroll like 100.
@@ -29,24 +40,47 @@ const ACTION_KEYS: Record<string, MessageAction> = {
  * Selection: click selects one, Ctrl/Cmd-click adds or removes one, Shift-click selects a
  * range from the anchor; j/k or the arrows move (with Shift: extend), Escape keeps only the
  * focused one. Keys act on the selection: u read/unread, s star, e archive, # or Delete
- * delete, ! spam, v move to a folder. Rows drag (the selection, or the row itself when it is
+ * delete, ! spam, v move to a folder; o or Enter read it (app/shortcuts.ts lists them all and
+ * forwards them here when focus is elsewhere). Rows drag (the selection, or the row itself when it is
  * not selected) onto folders.
+ *
+ * The unified inbox (`source.kind === 'unified'`) lists every account's INBOX with an account
+ * mark per row. A selection there holds messages of one account (`selectionFolder`): actions
+ * and moves work per account, as in a folder; selecting in another account starts anew.
  */
 export function MessageList(props: {
-  accountId: string;
-  path: string;
+  source: ListSource;
   title: string;
   selection: Selection;
-  onSelectionChange: (selection: Selection) => void;
+  /** The folder the selected uids belong to (in a folder list: that folder). */
+  selectionFolder: FolderSelection | null;
+  onSelectionChange: (selection: Selection, folder: FolderSelection) => void;
+  /** The unified inbox's account marks. */
+  accountMark?: (accountId: string) => AccountMark | undefined;
   onAction: (action: MessageAction) => void;
   /** `v`: open "Move to…". */
   onOpenMove: () => void;
+  /** `o` or Enter: read the focused message (the reader takes focus). */
+  onOpen?: () => void;
 }) {
   const db = useDb();
   const listId = useId();
   const parent = useRef<HTMLDivElement>(null);
+  const { source } = props;
+  const sourceKey = source.kind === 'unified' ? 'unified' : `${source.accountId}\u0000${source.path}`;
   const selected = new Set(props.selection.uids);
-  const info = useLiveQuery(() => folderQuery(db, props.accountId, props.path), [db, props.accountId, props.path]);
+  const selAccount = props.selectionFolder?.accountId;
+  const isSelected = (m: MessageRecord) => m.accountId === selAccount && selected.has(m.uid);
+  const info = useLiveQuery(
+    async () => {
+      if (source.kind === 'folder') return (await folderQuery(db, source.accountId, source.path)) ?? null;
+      // The unified inbox is as long as the INBOXes' cached lists together (folder rows, no scan).
+      const inboxes = (await allFolders(db)).filter((f) => isInboxPath(f.path));
+      return { cachedTotal: inboxes.reduce((n, f) => n + f.cachedTotal, 0) };
+    },
+    // `sourceKey` stands for the source.
+    [db, sourceKey],
+  );
   const count = info?.cachedTotal ?? 0;
   const virtual = useVirtualizer({
     count,
@@ -60,12 +94,19 @@ export function MessageList(props: {
   const start = Math.floor(first / PAGE) * PAGE;
   const end = (Math.floor(last / PAGE) + 1) * PAGE;
   const rows = useLiveQuery(
-    () => folderMessages(db, props.accountId, props.path, { offset: start, limit: end - start }),
-    [db, props.accountId, props.path, start, end],
+    () =>
+      source.kind === 'folder'
+        ? folderMessages(db, source.accountId, source.path, { offset: start, limit: end - start })
+        : unifiedInbox(db, { offset: start, limit: end - start }),
+    [db, sourceKey, start, end],
   );
+  const visible = rows?.slice(Math.max(0, first - start), last - start + 1) ?? [];
+  const conversationCounts = useConversationCounts(visible);
 
-  const order = rows?.map((r) => r.uid) ?? [];
-  const select = (next: Selection) => props.onSelectionChange(next);
+  // Shift-ranges stay within the selection's account (uids are per folder).
+  const orderOf = (accountId: string | undefined) => rows?.filter((r) => r.accountId === accountId).map((r) => r.uid) ?? [];
+  const select = (next: Selection, m: MessageRecord) => props.onSelectionChange(next, { accountId: m.accountId, path: m.path });
+  const sameFolder = (m: MessageRecord) => props.selectionFolder?.accountId === m.accountId && props.selectionFolder.path === m.path;
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
@@ -80,9 +121,15 @@ export function MessageList(props: {
       if (props.selection.uids.length > 0) props.onOpenMove();
       return;
     }
-    if (e.key === 'Escape' && props.selection.focus !== null && props.selection.uids.length > 1) {
+    if ((e.key === 'o' || e.key === 'Enter') && props.selection.focus !== null && props.selectionFolder) {
       e.preventDefault();
-      select(single(props.selection.focus));
+      props.onSelectionChange(single(props.selection.focus), props.selectionFolder);
+      props.onOpen?.();
+      return;
+    }
+    if (e.key === 'Escape' && props.selection.focus !== null && props.selection.uids.length > 1 && props.selectionFolder) {
+      e.preventDefault();
+      props.onSelectionChange(single(props.selection.focus), props.selectionFolder);
       return;
     }
     // j/k and the arrow keys move the selection, as in every mail client; Shift extends it.
@@ -91,21 +138,24 @@ export function MessageList(props: {
     const step = down ? 1 : up ? -1 : 0;
     if (step === 0 || !rows || rows.length === 0) return;
     e.preventDefault();
-    const at = rows.findIndex((r) => r.uid === props.selection.focus);
+    const at = rows.findIndex((r) => r.uid === props.selection.focus && r.accountId === selAccount);
     const next = rows[Math.min(rows.length - 1, Math.max(0, at === -1 ? 0 : at + step))];
     if (next) {
-      select(e.shiftKey ? extend(props.selection, next.uid, order) : single(next.uid));
+      select(e.shiftKey && sameFolder(next) ? extend(props.selection, next.uid, orderOf(next.accountId)) : single(next.uid), next);
       virtual.scrollToIndex(start + rows.indexOf(next));
     }
   };
 
   const onRowClick = (e: MouseEvent, m: MessageRecord) => {
-    if (e.shiftKey) select(extend(props.selection, m.uid, order));
-    else if (e.ctrlKey || e.metaKey) select(toggle(props.selection, m.uid));
-    else select(single(m.uid));
+    if (!sameFolder(m)) select(single(m.uid), m);
+    else if (e.shiftKey) select(extend(props.selection, m.uid, orderOf(m.accountId)), m);
+    else if (e.ctrlKey || e.metaKey) select(toggle(props.selection, m.uid), m);
+    else select(single(m.uid), m);
   };
 
   const focused = props.selection.focus;
+  const focusedRow = focused !== null ? rows?.find((r) => r.uid === focused && r.accountId === selAccount) : undefined;
+  const domId = (m: MessageRecord) => `${listId}-${source.kind === 'unified' ? `${m.accountId}-` : ''}${m.uid}`;
   return (
     <section className="message-list" aria-label={`Messages in ${props.title}`}>
       <header className="list-header">
@@ -120,24 +170,27 @@ export function MessageList(props: {
         role="listbox"
         aria-label={`Messages in ${props.title}`}
         aria-multiselectable="true"
-        aria-activedescendant={focused !== null && order.includes(focused) ? `${listId}-${focused}` : undefined}
+        aria-activedescendant={focusedRow ? domId(focusedRow) : undefined}
         tabIndex={0}
+        data-shortcut-scope="list"
         onKeyDown={onKeyDown}
       >
         {count === 0 && info && <p className="empty">No messages here.</p>}
         <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
           {items.map((item) => {
             const m = rows?.[item.index - start];
-            const isSelected = m !== undefined && selected.has(m.uid);
+            const rowSelected = m !== undefined && isSelected(m);
+            const thread = m ? (conversationCounts?.get(rowKey(m)) ?? 1) : 1;
+            const mark = m && props.accountMark ? props.accountMark(m.accountId) : undefined;
             return (
               <div
                 key={item.key}
-                id={m ? `${listId}-${m.uid}` : undefined}
+                id={m ? domId(m) : undefined}
                 role="option"
-                aria-selected={isSelected}
+                aria-selected={rowSelected}
                 aria-setsize={count}
                 aria-posinset={item.index + 1}
-                aria-label={m ? rowLabel(m) : 'Loading'}
+                aria-label={m ? rowLabel(m, thread, mark) : 'Loading'}
                 className="row-slot"
                 style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
                 draggable={m !== undefined}
@@ -148,14 +201,14 @@ export function MessageList(props: {
                 onClick={(e) => m && onRowClick(e, m)}
                 onDragStart={(e) => {
                   if (!m) return;
-                  const uids = isSelected ? props.selection.uids : [m.uid];
+                  const uids = rowSelected ? props.selection.uids : [m.uid];
                   const label = uids.length === 1 ? m.subject || '(no subject)' : `${uids.length} messages`;
-                  startMessageDrag(e, { accountId: props.accountId, path: props.path, uids: [...uids] }, label);
+                  startMessageDrag(e, { accountId: m.accountId, path: m.path, uids: [...uids] }, label);
                 }}
                 onDragEnd={endMessageDrag}
               >
                 {m ? (
-                  <MessageRow m={m} selected={isSelected} focused={m.uid === focused} />
+                  <MessageRow m={m} selected={rowSelected} focused={m === focusedRow} thread={thread} mark={mark} />
                 ) : (
                   <div className="msg placeholder" aria-hidden="true" />
                 )}
@@ -168,17 +221,27 @@ export function MessageList(props: {
   );
 }
 
-function rowLabel(m: MessageRecord): string {
-  return `${m.seen === 0 ? 'Unread, ' : ''}${m.flagged === 1 ? 'Starred, ' : ''}${senderOf(m.from)}, ${m.subject || '(no subject)'}, ${listDate(m.date)}`;
+const threadText = (n: number) => `${n.toLocaleString()} messages in conversation`;
+
+function rowLabel(m: MessageRecord, thread: number, mark: AccountMark | undefined): string {
+  const base = `${m.seen === 0 ? 'Unread, ' : ''}${m.flagged === 1 ? 'Starred, ' : ''}${senderOf(m.from)}, ${m.subject || '(no subject)'}, ${listDate(m.date)}`;
+  return `${base}${thread > 1 ? `, ${threadText(thread)}` : ''}${mark ? `, ${mark.label}` : ''}`;
 }
 
-function MessageRow({ m, selected, focused }: { m: MessageRecord; selected: boolean; focused: boolean }) {
+function MessageRow(props: { m: MessageRecord; selected: boolean; focused: boolean; thread: number; mark: AccountMark | undefined }) {
+  const { m, selected, focused, thread, mark } = props;
   const unread = m.seen === 0;
   return (
     <div className={`msg${unread ? ' unread' : ''}${selected ? ' selected' : ''}${focused ? ' focused' : ''}`} data-uid={m.uid} aria-hidden="true">
       <div className="msg-top">
         <span className="msg-dot" aria-hidden="true" />
+        {mark && <span className="msg-account" style={{ background: mark.color }} title={mark.label} />}
         <span className="msg-from">{senderOf(m.from)}</span>
+        {thread > 1 && (
+          <span className="msg-thread" title={threadText(thread)}>
+            {thread.toLocaleString()}
+          </span>
+        )}
         {m.hasAttachments && (
           <span className="msg-mark" title="Has attachments" role="img" aria-label="Has attachments">
             <Icon name="attachment" />
