@@ -169,9 +169,14 @@ async function startTrap(): Promise<{ base: string; hits: string[]; close(): Pro
   };
 }
 
-async function setUp(page: import('@playwright/test').Page, messages: Buffer[]): Promise<{ app: PetrelApp; host: RunningHost; done(): Promise<void> }> {
+async function setUp(
+  page: import('@playwright/test').Page,
+  messages: Buffer[],
+  sent: Buffer[] = [],
+): Promise<{ app: PetrelApp; host: RunningHost; done(): Promise<void> }> {
   await servers.resetUser('alice');
   for (const m of messages) await servers.doveadm(['save', '-u', alice.login, '-m', 'INBOX'], m);
+  for (const m of sent) await servers.doveadm(['save', '-u', alice.login, '-m', 'Sent'], m);
   const autoconfig = await startAutoconfigServer({
     'example.test': {
       imap: { host: 'localhost', port: servers.imap.tlsPort, socketType: 'SSL' },
@@ -270,5 +275,170 @@ test('a hostile HTML message runs no script and loads nothing until allowed, the
   } finally {
     await done();
     await trap.close();
+  }
+});
+
+/** A thread: Bob writes, Alice answers (her copy in Sent), Bob answers her; and one mail alone. */
+function thread(): { inbox: Buffer[]; sent: Buffer[] } {
+  const mail = (o: { from: string; to: string; subject: string; id: string; refs: string[]; hoursAgo: number; body: string }) =>
+    ascii(
+      [
+        `From: ${o.from}`,
+        `To: ${o.to}`,
+        `Subject: ${o.subject}`,
+        `Date: ${date(o.hoursAgo)}`,
+        `Message-ID: <${o.id}@example.test>`,
+        ...(o.refs.length > 0 ? [`In-Reply-To: <${o.refs[o.refs.length - 1]}@example.test>`, `References: ${o.refs.map((r) => `<${r}@example.test>`).join(' ')}`] : []),
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        o.body,
+        '',
+      ].join('\n'),
+    );
+  const bob = '"Bob Example" <bob@example.test>';
+  const me = `"Alice Example" <${alice.address}>`;
+  return {
+    inbox: [
+      mail({ from: bob, to: alice.address, subject: 'Trip to Lisbon', id: 'trip-1', refs: [], hoursAgo: 30, body: 'Shall we go in May?' }),
+      mail({ from: bob, to: alice.address, subject: 'Re: Trip to Lisbon', id: 'trip-3', refs: ['trip-1', 'trip-2'], hoursAgo: 6, body: 'Booked the tickets.' }),
+      mail({ from: '"Carol" <carol@example.test>', to: alice.address, subject: 'Hello', id: 'alone-1', refs: [], hoursAgo: 3, body: 'Just saying hello.' }),
+    ],
+    sent: [mail({ from: me, to: 'bob@example.test', subject: 'Re: Trip to Lisbon', id: 'trip-2', refs: ['trip-1'], hoursAgo: 20, body: 'May works for me.' })],
+  };
+}
+
+test('a thread spread over INBOX and Sent reads as one conversation, oldest first', async ({ page }) => {
+  const { inbox, sent } = thread();
+  const { app, done } = await setUp(page, inbox, sent);
+  try {
+    const reader = page.getByRole('region', { name: 'Reader' });
+    // The list says which rows belong to a conversation (Sent may still be syncing: wait for it).
+    const latest = page.getByRole('option', { name: /, Re: Trip to Lisbon, .*, 3 messages in conversation$/ });
+    await expect(latest).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByRole('option', { name: /, Trip to Lisbon, .*, 3 messages in conversation$/ })).toBeVisible();
+    await expect(page.getByRole('option', { name: /, Hello, / })).not.toHaveAccessibleName(/in conversation/);
+
+    await latest.click();
+    const feed = reader.getByRole('feed', { name: 'Conversation' });
+    const articles = feed.getByRole('article');
+    await expect(articles).toHaveCount(3);
+    await expect(articles.nth(0)).toHaveAccessibleName(/^Bob Example, /);
+    await expect(articles.nth(1)).toHaveAccessibleName(/^Alice Example, /);
+    await expect(articles.nth(2)).toHaveAccessibleName(/^Bob Example, /);
+    // Alice's reply is the copy in Sent, and says so; the others are in this folder.
+    await expect(articles.nth(1).locator('.conversation-folder')).toHaveText('Sent');
+    await expect(articles.nth(0).locator('.conversation-folder')).toHaveCount(0);
+    // The open message is expanded with its body; the others show their first words.
+    await expect(articles.nth(2).locator('.reader-text')).toContainText('Booked the tickets.');
+    await expect(articles.nth(1)).toContainText('May works for me.');
+    await expect(articles.nth(1).locator('.reader-text')).toHaveCount(0);
+    await page.screenshot({ path: 'test-results/conversation-light.png' });
+
+    // Expanding by keyboard loads the body (from the engine: Sent's bodies were never opened).
+    const head = articles.nth(1).getByRole('button', { expanded: false });
+    await head.focus();
+    await page.keyboard.press('Enter');
+    await expect(articles.nth(1).getByRole('button', { expanded: true })).toBeFocused();
+    await expect(articles.nth(1).locator('.reader-text')).toContainText('May works for me.');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: 'test-results/conversation-dark.png' });
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // The same conversation from the Sent folder, where Alice's reply is the open one.
+    await app.folders(alice.address).getByRole('treeitem', { name: /^Sent(,|$)/ }).click();
+    await page.getByRole('option', { name: /, Re: Trip to Lisbon, / }).click();
+    await expect(articles).toHaveCount(3);
+    await expect(articles.nth(1)).toHaveAttribute('aria-current', 'true');
+    await expect(articles.nth(0).locator('.conversation-folder')).toHaveText('Inbox');
+
+    // A message alone reads as before, without a feed.
+    await app.folders(alice.address).getByRole('treeitem', { name: /^Inbox(,|$)/ }).click();
+    await page.getByRole('option', { name: /, Hello, / }).click();
+    await expect(reader.getByRole('heading', { name: 'Hello' })).toBeVisible();
+    await expect(reader.getByRole('feed')).toHaveCount(0);
+  } finally {
+    await done();
+  }
+});
+
+test('the unified inbox lists both accounts, counts their unread mail, and acts per account; g i and c from the keyboard', async ({ page }) => {
+  test.setTimeout(150_000);
+  const bob = servers.user('bob');
+  const plain = (o: { from: string; to: string; subject: string; hoursAgo: number }) =>
+    ascii([`From: ${o.from}`, `To: ${o.to}`, `Subject: ${o.subject}`, `Date: ${date(o.hoursAgo)}`, `Message-ID: <${o.subject.replace(/\W/g, '')}@example.test>`, '', `About ${o.subject}.`, ''].join('\n'));
+  await servers.resetUser('bob');
+  await servers.doveadm(['save', '-u', bob.login, '-m', 'INBOX'], plain({ from: 'Dora <dora@example.test>', to: bob.address, subject: 'Garden party', hoursAgo: 2 }));
+  await servers.doveadm(['save', '-u', bob.login, '-m', 'INBOX'], plain({ from: 'Eve <eve@example.test>', to: bob.address, subject: 'Band rehearsal', hoursAgo: 5 }));
+  const { app, done } = await setUp(page, [
+    plain({ from: 'Frank <frank@example.test>', to: alice.address, subject: 'Quarterly numbers', hoursAgo: 1 }),
+    plain({ from: 'Gina <gina@example.test>', to: alice.address, subject: 'Old news', hoursAgo: 4 }),
+  ]);
+  const flags = async (user: typeof bob, subject: string) =>
+    (await servers.doveadm(['fetch', '-u', user.login, 'flags', 'mailbox', 'INBOX', 'SUBJECT', subject])).trim();
+  try {
+    await servers.doveadm(['flags', 'add', '-u', alice.login, '\\Seen', 'mailbox', 'INBOX', 'SUBJECT', 'Old news']);
+    await app.addAccount({ name: 'Bob', email: bob.address, password: bob.password });
+    const all = page.getByRole('button', { name: /^All inboxes/ });
+    // Above the accounts; three unread: Alice's "Quarterly numbers" and both of Bob's.
+    await expect(all).toHaveAccessibleName('All inboxes, 3 unread', { timeout: 30_000 });
+
+    // g then i, from wherever focus is (here: nothing focused), goes there.
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('g');
+    await page.keyboard.press('i');
+    await expect(all).toHaveAttribute('aria-current', 'page');
+    const list = page.getByRole('listbox', { name: 'Messages in All inboxes' });
+    await expect(list).toBeFocused();
+    const rows = list.getByRole('option');
+    await expect(rows).toHaveCount(4);
+    const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    // Newest first, across accounts, each saying whose it is.
+    await expect(rows.nth(0)).toHaveAccessibleName(new RegExp(`^Unread, Frank, Quarterly numbers, .*, ${esc(alice.address)}$`));
+    await expect(rows.nth(1)).toHaveAccessibleName(new RegExp(`^Unread, Dora, Garden party, .*, ${esc(bob.address)}$`));
+    await expect(rows.nth(2)).toHaveAccessibleName(new RegExp(`^Gina, Old news, .*, ${esc(alice.address)}$`));
+    await expect(rows.nth(3)).toHaveAccessibleName(new RegExp(`^Unread, Eve, Band rehearsal, .*, ${esc(bob.address)}$`));
+    await page.screenshot({ path: 'test-results/unified-inbox.png' });
+    await page.locator('.sidebar').screenshot({ path: 'test-results/unified-sidebar.png' });
+
+    // j moves to the first row and opens it; j again opens Bob's message: both marked read, on their own servers.
+    await page.keyboard.press('j');
+    await expect(page.getByRole('heading', { name: 'Quarterly numbers' })).toBeVisible();
+    await page.keyboard.press('j');
+    await expect(page.getByRole('heading', { name: 'Garden party' })).toBeVisible();
+    await expect(all).toHaveAccessibleName('All inboxes, 1 unread');
+    await expect.poll(() => flags(bob, 'Garden party')).toBe('flags: \\Seen');
+    await expect.poll(() => flags(alice, 'Quarterly numbers')).toBe('flags: \\Seen');
+
+    // Actions work on the unified inbox's messages as in a folder: s stars Bob's message on Bob's server.
+    await page.keyboard.press('s');
+    await expect(rows.nth(1)).toHaveAccessibleName(/^Starred, Dora, Garden party, /);
+    await expect.poll(() => flags(bob, 'Garden party')).toBe('flags: \\Flagged \\Seen');
+    // u from the reader (focus elsewhere than the list) reaches the list too.
+    await page.getByRole('heading', { name: 'Garden party' }).click();
+    await page.keyboard.press('u');
+    await expect(rows.nth(1)).toHaveAccessibleName(/^Unread, Starred, Dora, /);
+    await expect(all).toHaveAccessibleName('All inboxes, 2 unread');
+
+    // c: a new message; its fields take the keys typed next.
+    await page.keyboard.press('c');
+    const composer = page.getByRole('dialog').filter({ has: page.getByRole('button', { name: 'Send', exact: true }) });
+    await expect(composer).toBeVisible();
+    await expect(composer.getByLabel('To', { exact: true })).toBeFocused();
+    await page.keyboard.press('c');
+    await expect(composer).toHaveCount(1);
+    await expect(composer.getByLabel('To', { exact: true })).toHaveValue('c');
+
+    // ?: the shortcuts.
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await expect(help).toBeVisible();
+    await expect(help).toContainText('Go to the inbox');
+    await page.screenshot({ path: 'test-results/shortcuts-help.png' });
+    await page.keyboard.press('Escape');
+    await expect(help).toHaveCount(0);
+  } finally {
+    await done();
   }
 });

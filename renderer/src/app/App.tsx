@@ -78,7 +78,16 @@ export function App() {
     // Back to the list, so j/k go on from there.
     setTimeout(() => document.querySelector<HTMLElement>('[data-shortcut-scope="list"]')?.focus(), 0);
   }, [accounts, goTo]);
-  useKeyboardLayer({ compose: () => compose.open(), goInbox, help: () => setHelp((h) => !h) });
+  // "c": a new message, with focus in its first field, so the next keys are typed there.
+  const composeNew = useCallback(() => {
+    if (!compose.canCompose) return;
+    compose.open();
+    setTimeout(() => {
+      const composers = document.querySelectorAll<HTMLElement>('.composer');
+      composers[composers.length - 1]?.querySelector<HTMLElement>('input:not([type=hidden]), textarea, [contenteditable="true"]')?.focus();
+    }, 0);
+  }, [compose]);
+  useKeyboardLayer({ compose: composeNew, goInbox, help: () => setHelp((h) => !h) });
   const folderOf = useRef<FolderSelection | null>(null);
   folderOf.current = current;
 

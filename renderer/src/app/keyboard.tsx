@@ -46,8 +46,8 @@ export function ShortcutsDialog(props: { onClose: () => void }) {
             {g.items.map((s) => (
               <div key={s.keys} className="shortcut">
                 <dt>
-                  {s.keys.split(' ').map((part, i) =>
-                    part === 'or' || part === 'then' || part === '/' ? (
+                  {s.keys.split(' ').map((part, i, parts) =>
+                    parts.length > 1 && (part === 'or' || part === 'then' || part === '/') ? (
                       <span key={i} className="muted"> {part} </span>
                     ) : (
                       <kbd key={i}>{part}</kbd>
