@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useLiveQuery } from 'dexie-react-hooks';
-import { useId, useRef, type KeyboardEvent, type MouseEvent } from 'react';
+import { memo, useId, useRef, type KeyboardEvent, type MouseEvent } from 'react';
 import { allFolders, folder as folderQuery, folderMessages, isInboxPath, rowKey, unifiedInbox, type MessageRecord } from '../../db';
 import { useDb } from '../../db/db-context';
 import { Icon } from '../../components/Icon';
@@ -228,7 +228,39 @@ function rowLabel(m: MessageRecord, thread: number, mark: AccountMark | undefine
   return `${base}${thread > 1 ? `, ${threadText(thread)}` : ''}${mark ? `, ${mark.label}` : ''}`;
 }
 
-function MessageRow(props: { m: MessageRecord; selected: boolean; focused: boolean; thread: number; mark: AccountMark | undefined }) {
+interface RowProps {
+  m: MessageRecord;
+  selected: boolean;
+  focused: boolean;
+  thread: number;
+  mark: AccountMark | undefined;
+}
+
+/**
+ * Every query re-run (a sync batch, a flag change elsewhere) hands over new record objects for
+ * the same messages: compare what the row shows, so unchanged rows are not rendered again.
+ */
+function sameRow(a: RowProps, b: RowProps): boolean {
+  if (a.selected !== b.selected || a.focused !== b.focused || a.thread !== b.thread) return false;
+  if (a.mark?.label !== b.mark?.label || a.mark?.color !== b.mark?.color) return false;
+  const x = a.m;
+  const y = b.m;
+  return (
+    x === y ||
+    (x.uid === y.uid &&
+      x.accountId === y.accountId &&
+      x.path === y.path &&
+      x.seen === y.seen &&
+      x.flagged === y.flagged &&
+      x.hasAttachments === y.hasAttachments &&
+      x.date === y.date &&
+      x.subject === y.subject &&
+      x.preview === y.preview &&
+      senderOf(x.from) === senderOf(y.from))
+  );
+}
+
+const MessageRow = memo(function MessageRow(props: RowProps) {
   const { m, selected, focused, thread, mark } = props;
   const unread = m.seen === 0;
   return (
@@ -260,4 +292,4 @@ function MessageRow(props: { m: MessageRecord; selected: boolean; focused: boole
       <div className="msg-preview">{m.preview}</div>
     </div>
   );
-}
+}, sameRow);
