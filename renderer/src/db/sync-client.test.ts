@@ -118,8 +118,17 @@ describe('SyncClient', () => {
     expect(client.getState().pending).toBeGreaterThan(30);
     await client.idle();
 
-    const expected = Array.from({ length: 41 }, (_, i) => [`start ${i + 1}`, `end ${i + 1}`]).flat();
-    expect(log).toEqual(expected);
+    // Never overlapping, in order; batches that queued up share a transaction (named by its last seq).
+    const seqs: number[] = [];
+    for (let i = 0; i < log.length; i += 2) {
+      const started = log[i]!.replace('start ', '');
+      expect(log[i + 1]).toBe(`end ${started}`);
+      seqs.push(Number(started));
+    }
+    expect(seqs[0]).toBe(1);
+    expect(seqs.at(-1)).toBe(41);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(seqs.length).toBeLessThan(41);
     expect(await message(d, [A, 'INBOX', 1])).toMatchObject({ subject: 'v41', seen: 1 });
     expect((await allCursors(d))[0]?.uidNext).toBe(41);
     expect(await folder(d, A, 'INBOX')).toMatchObject({ total: 1, unread: 0 });
@@ -128,6 +137,27 @@ describe('SyncClient', () => {
       lastError: null,
       progress: [{ accountId: A, path: 'INBOX', synced: 41, total: 41, done: true }],
     });
+  });
+
+  it('applies queued batches together only within limits: same session, same cursor decision, bounded size', async () => {
+    const d = db();
+    const conn = new FakeConnection();
+    const client = start(d, conn);
+    conn.setStatus('connected');
+    await client.idle();
+    conn.push(batch(1, foldersDelta(A, ['INBOX'])));
+    // 2,500 messages per batch: two fit in one transaction, a third does not.
+    const many = (seq: number) =>
+      batch(seq, upsert(A, 'INBOX', Array.from({ length: 2500 }, (_, i) => header(A, 'INBOX', (seq - 2) * 2500 + i + 1))), cursor(A, 'INBOX', seq * 2500));
+    for (let seq = 2; seq <= 4; seq++) conn.push(many(seq));
+    // A gap: the batches after it store no cursor, so they never share a transaction with those before.
+    conn.push(batch(6, upsert(A, 'INBOX', [header(A, 'INBOX', 20_000)]), cursor(A, 'INBOX', 20_001)));
+    await client.idle();
+    expect(log).toEqual(['start 1', 'end 1', 'start 3', 'end 3', 'start 4', 'end 4', 'start 6', 'end 6']);
+    expect(await d.messages.count()).toBe(7501);
+    expect(await folder(d, A, 'INBOX')).toMatchObject({ cachedTotal: 7501 });
+    // The cursor of the last batch before the gap is stored, the one after it is not.
+    expect((await allCursors(d))[0]?.uidNext).toBe(10_000);
   });
 
   it('calls sync.resume with the stored cursors on every transition to connected', async () => {

@@ -7,7 +7,8 @@ import type { PetrelDb } from './schema';
 
 /**
  * The glue between the engine and the mail store. It subscribes to `sync.deltas`, queues the
- * batches and applies them strictly one at a time in arrival order, and on every transition
+ * batches and applies them strictly one at a time in arrival order (batches that queued up
+ * behind each other share one transaction, see MERGE_MAX_ITEMS), and on every transition
  * to 'connected' sends all stored cursors with `sync.resume` (after the batches received
  * before it are applied, so the cursors are as fresh as they can be). Progress deltas are
  * kept in memory here, never stored.
@@ -82,6 +83,14 @@ type Task =
   | { kind: 'barrier'; resolve: () => void };
 
 const MAX_RESUME_RETRIES = 5;
+
+/**
+ * Batches waiting in the queue are applied together, in one transaction, up to this many
+ * items (messages, flag changes, UIDs). When the store falls behind the engine (a first sync of
+ * 100k headers), each transaction, and each re-run of the UI's live queries after it, then
+ * carries several batches instead of one. The engine's batches hold up to 2,000.
+ */
+const MERGE_MAX_ITEMS = 6000;
 
 export class SyncClient {
   private readonly queue: Task[] = [];
@@ -257,13 +266,44 @@ export class SyncClient {
     this.running = true;
     try {
       for (let task = this.queue.shift(); task && !this.stopped; task = this.queue.shift()) {
-        await this.run(task);
-        if (task.kind === 'batch' && !this.stopped) this.update({ pending: Math.max(0, this.state.pending - 1) });
+        if (task.kind === 'batch') {
+          const merged = this.mergeQueued(task);
+          await this.run(merged.task);
+          if (!this.stopped) this.update({ pending: Math.max(0, this.state.pending - merged.count) });
+        } else {
+          await this.run(task);
+        }
       }
     } finally {
       this.running = false;
       this.settleIdle();
     }
+  }
+
+  /**
+   * `first` and the batch tasks right behind it in the queue that can share its transaction:
+   * same session and same cursor decision (a gap taints only the batches after it), in order.
+   * Applying them together gives the store they would give one by one: the deltas run in the
+   * same order in one transaction, which reads its own writes.
+   */
+  private mergeQueued(first: Extract<Task, { kind: 'batch' }>): { task: Extract<Task, { kind: 'batch' }>; count: number } {
+    let items = itemsOf(first.batch);
+    let deltas: SyncBatch['deltas'] | null = null;
+    let last = first.batch;
+    let count = 1;
+    for (let next = this.queue[0]; next?.kind === 'batch'; next = this.queue[0]) {
+      if (next.session !== first.session || next.storeCursors !== first.storeCursors) break;
+      const more = itemsOf(next.batch);
+      if (items + more > MERGE_MAX_ITEMS) break;
+      this.queue.shift();
+      deltas ??= [...first.batch.deltas];
+      for (const d of next.batch.deltas) deltas.push(d);
+      items += more;
+      last = next.batch;
+      count++;
+    }
+    if (!deltas) return { task: first, count };
+    return { task: { ...first, batch: { seq: last.seq, deltas } }, count };
   }
 
   private async run(task: Task): Promise<void> {
@@ -375,4 +415,15 @@ export class SyncClient {
 /** Creates and starts a SyncClient. */
 export function startSync(db: PetrelDb, conn: SyncConnection, options?: SyncClientOptions): SyncClient {
   return new SyncClient(db, conn, options).start();
+}
+
+function itemsOf(batch: SyncBatch): number {
+  let n = 0;
+  for (const d of batch.deltas) {
+    if (d.kind === 'upsert') n += d.messages.length;
+    else if (d.kind === 'flags') n += d.changes.length;
+    else if (d.kind === 'expunge') n += d.uids.length;
+    else n++;
+  }
+  return n;
 }
