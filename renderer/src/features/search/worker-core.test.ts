@@ -57,7 +57,7 @@ async function start(db: PetrelDb, options: SearchWorkerOptions = {}): Promise<{
   const { core } = attachSearchWorker(
     channel.port2 as unknown as MessagePortLike,
     (name) => new Db(name),
-    { statusIntervalMs: 0, ...options },
+    { statusIntervalMs: 0, burstQuietMs: 100, ...options },
   );
   channel.port2.start();
   channel.port1.start();
@@ -177,6 +177,50 @@ describe('search worker', () => {
     await removeAccount(db, B);
     expect(await eventually(client, 'budget', (k) => !k.includes('B:INBOX:7'))).toEqual(['A:INBOX:4', 'A:INBOX:1']);
     expect(keysOf(await client.search('in:sent'))).toEqual([]);
+  });
+
+  it('indexes a lone change at once, and a burst of writes once it pauses (never later than the longest lag)', async () => {
+    const db = newDb();
+    await seed(db);
+    let clock = 0;
+    const { client, core } = await start(db, { now: () => clock, burstQuietMs: 1000, burstMaxLagMs: 5000 });
+    await ready(client);
+    const waiting = async () => (await until('the change to be heard', () => (core()!.waitingChanges > 0 ? true : undefined)), core()!.waitingChanges);
+
+    // A lone change (new mail): indexed at once, the clock standing still.
+    await applyBatch(db, [upsert(A, 'INBOX', [mail(A, 'INBOX', 10, { subject: 'Kiwi lone' })])]);
+    await eventually(client, 'kiwi', (k) => k.includes('A:INBOX:10'));
+
+    // A body, then a burst of batches (as a first sync writes them), the clock still standing.
+    clock += 5000;
+    await putBody(db, { accountId: A, path: 'INBOX', uidValidity: '1', uid: 10, text: 'mango inside', html: null, attachments: [] });
+    await eventually(client, 'mango', (k) => k.includes('A:INBOX:10'));
+    clock += 5000;
+    await applyBatch(db, [upsert(A, 'INBOX', [mail(A, 'INBOX', 11, { subject: 'Kiwi burst one' })])]);
+    await eventually(client, 'kiwi', (k) => k.includes('A:INBOX:11'));
+    await applyBatch(db, [upsert(A, 'INBOX', [mail(A, 'INBOX', 12, { subject: 'Kiwi burst two' })])]);
+    // A flag change of the message with the body, in the same burst.
+    await applyBatch(db, [{ kind: 'flags', accountId: A, path: 'INBOX', uidValidity: '1', changes: [{ uid: 10, flags: ['\\Flagged'], modseq: null }] }]);
+    expect(await waiting()).toBe(2);
+    // Waiting: not indexed while the burst has not paused (the clock has not moved).
+    expect(keysOf(await client.search('kiwi'))).toEqual(['A:INBOX:11', 'A:INBOX:10']);
+    expect(keysOf(await client.search('is:starred kiwi'))).toEqual([]);
+
+    // The burst paused: both indexed; the flag change kept the body's words.
+    clock += 1000;
+    expect(await eventually(client, 'kiwi', (k) => k.includes('A:INBOX:12'))).toEqual(['A:INBOX:12', 'A:INBOX:11', 'A:INBOX:10']);
+    expect(keysOf(await client.search('is:starred mango'))).toEqual(['A:INBOX:10']);
+    expect(core()!.waitingChanges).toBe(0);
+
+    // A burst that does not pause is indexed once its oldest change waited the longest lag.
+    await applyBatch(db, [upsert(A, 'INBOX', [mail(A, 'INBOX', 13, { subject: 'Kiwi long one' })])]);
+    clock += 500;
+    await applyBatch(db, [upsert(A, 'INBOX', [mail(A, 'INBOX', 14, { subject: 'Kiwi long two' })])]);
+    for (let uid = 15; uid < 25; uid++) {
+      clock += 500;
+      await applyBatch(db, [upsert(A, 'INBOX', [mail(A, 'INBOX', uid, { subject: 'Kiwi long more' })])]);
+    }
+    await eventually(client, 'kiwi long', (k) => k.includes('A:INBOX:24'));
   });
 
   it('supersedes a query in flight with a newer one', async () => {

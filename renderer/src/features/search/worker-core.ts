@@ -45,6 +45,14 @@ export interface SearchWorkerOptions {
   observe?: boolean;
   /** Where the index is saved between runs (none: rebuilt on every start). */
   snapshots?: SnapshotStore | null;
+  /**
+   * Changes that come in a burst (a mutation less than this after the one before: a first sync
+   * writing batch after batch) wait until the burst pauses this long. A lone change (new mail,
+   * a flag) is indexed at once. Default 1000 ms.
+   */
+  burstQuietMs?: number;
+  /** ...but never wait longer than this after the first waiting change. Default 30 s. */
+  burstMaxLagMs?: number;
   /** Save this long after the last change (and at least every `snapshotMaxWaitMs` while changes go on). */
   snapshotDelayMs?: number;
   snapshotMaxWaitMs?: number;
@@ -103,6 +111,17 @@ export class SearchWorkerCore {
   private latestQueryId = -1;
   private readonly changedKeys = new Map<string, MessageKey>();
   private changedRanges: [unknown, unknown][] = [];
+  /**
+   * Changed keys whose body may have changed (named by a write to `bodies`, or inside a changed
+   * range). Others have a body only if the index says so: a body is stored only for a cached
+   * message and removed with it, so a message new to the index comes without one.
+   */
+  private readonly bodyMaybe = new Set<string>();
+  /** When the oldest waiting change came, when the latest did, and whether they come in a burst. */
+  private changesSince: number | null = null;
+  private lastMutationAt = -Infinity;
+  private inBurst = false;
+  private changeTimer: ReturnType<typeof setTimeout> | undefined;
   private folders: FolderRecord[] | null = null;
   private running = false;
   private closed = false;
@@ -123,6 +142,8 @@ export class SearchWorkerCore {
       statusIntervalMs: options.statusIntervalMs ?? 250,
       observe: options.observe ?? true,
       phraseBudgetMs: options.phraseBudgetMs ?? 60,
+      burstQuietMs: options.burstQuietMs ?? 1000,
+      burstMaxLagMs: options.burstMaxLagMs ?? 30_000,
       snapshotDelayMs: options.snapshotDelayMs ?? 20_000,
       snapshotMaxWaitMs: options.snapshotMaxWaitMs ?? 120_000,
       now: options.now ?? (() => performance.now()),
@@ -209,6 +230,7 @@ export class SearchWorkerCore {
     this.unobserve();
     if (this.statusTimer !== undefined) clearTimeout(this.statusTimer);
     if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
+    if (this.changeTimer !== undefined) clearTimeout(this.changeTimer);
     this.snapshots?.close();
   }
 
@@ -220,9 +242,14 @@ export class SearchWorkerCore {
     this.saveDue = null;
   }
 
-  /** Resolves once nothing is queued (tests). */
+  /** Changed keys and ranges not indexed yet (tests). */
+  get waitingChanges(): number {
+    return this.changedKeys.size + this.changedRanges.length;
+  }
+
+  /** Resolves once nothing is queued, changes waiting for a burst to end included (tests). */
   async idle(): Promise<void> {
-    while (this.running || this.hasWork()) {
+    while (this.running || this.hasWork() || (this.hasChanges() && !this.loading)) {
       await new Promise((r) => setTimeout(r, 1));
     }
   }
@@ -233,7 +260,32 @@ export class SearchWorkerCore {
   private hasWork(): boolean {
     if (this.pendingQuery !== null) return true;
     if (this.loading) return false;
-    return this.changedKeys.size > 0 || this.changedRanges.length > 0 || this.scan !== null || this.saveIsDue() || this.flushRequested;
+    return this.changesDue() || this.scan !== null || this.saveIsDue() || this.flushRequested;
+  }
+
+  private hasChanges(): boolean {
+    return this.changedKeys.size > 0 || this.changedRanges.length > 0;
+  }
+
+  /**
+   * Whether waiting changes are to be indexed now: not while a burst of writes goes on (a first
+   * sync: indexing it batch by batch would read every record back from IndexedDB while the sync
+   * still writes, on the same cores), unless the oldest has waited `burstMaxLagMs`. Otherwise a
+   * timer comes back when they are due.
+   */
+  private changesDue(): boolean {
+    if (!this.hasChanges()) return false;
+    if (!this.inBurst) return true;
+    const now = this.opts.now();
+    const due = Math.min(this.lastMutationAt + this.opts.burstQuietMs, (this.changesSince ?? now) + this.opts.burstMaxLagMs);
+    if (now >= due) return true;
+    if (this.changeTimer === undefined && !this.closed) {
+      this.changeTimer = setTimeout(() => {
+        this.changeTimer = undefined;
+        this.pump();
+      }, due - now + 1);
+    }
+    return false;
   }
 
   private saveIsDue(): boolean {
@@ -271,7 +323,7 @@ export class SearchWorkerCore {
           await this.runQuery(q);
         } else if (this.loading) {
           return;
-        } else if (this.changedRanges.length > 0 || this.changedKeys.size > 0) {
+        } else if (this.changesDue()) {
           await this.applyChanges();
         } else if (this.scan) {
           await this.scanStep(this.scan);
@@ -388,16 +440,24 @@ export class SearchWorkerCore {
         continue;
       }
       if (part !== this.parts.messages && part !== this.parts.bodies) continue;
+      const bodies = part === this.parts.bodies;
       forEachRange(tree, (from, to) => {
         if (cmp(from, to) === 0 && isMessageKey(from)) {
-          this.changedKeys.set(messageKeyString(from[0], from[1], from[2]), from);
+          const ks = messageKeyString(from[0], from[1], from[2]);
+          this.changedKeys.set(ks, from);
+          if (bodies) this.bodyMaybe.add(ks);
         } else {
           this.changedRanges.push([from, to]);
         }
         touched = true;
       });
     }
-    if (touched) this.pump();
+    if (!touched) return;
+    const now = this.opts.now();
+    this.inBurst = now - this.lastMutationAt < this.opts.burstQuietMs;
+    this.lastMutationAt = now;
+    this.changesSince ??= now;
+    this.pump();
   }
 
   private async applyChanges(): Promise<void> {
@@ -411,27 +471,44 @@ export class SearchWorkerCore {
       for (const k of this.index.keysInRange(from, to)) {
         const ks = messageKeyString(k[0], k[1], k[2]);
         if (!presentSet.has(ks)) this.index.remove(k[0], k[1], k[2]);
-        else this.changedKeys.set(ks, k);
+        else {
+          this.changedKeys.set(ks, k);
+          this.bodyMaybe.add(ks);
+        }
       }
       for (const k of present) {
         const ks = messageKeyString(k[0], k[1], k[2]);
-        if (this.index.docOf(ks) < 0) this.changedKeys.set(ks, k);
+        if (this.index.docOf(ks) < 0) {
+          this.changedKeys.set(ks, k);
+          this.bodyMaybe.add(ks);
+        }
       }
     }
-    // Keys, a page at a time.
+    // Keys, a page at a time; bodies only where there may be one.
     const batch: MessageKey[] = [];
+    const withBody: MessageKey[] = [];
     for (const [ks, key] of this.changedKeys) {
       batch.push(key);
       this.changedKeys.delete(ks);
+      if (this.bodyMaybe.delete(ks) || this.index.hasBody(this.index.docOf(ks))) withBody.push(key);
       if (batch.length >= this.opts.changePage) break;
     }
+    if (!this.hasChanges()) {
+      this.changesSince = null;
+      this.bodyMaybe.clear();
+    }
     if (batch.length > 0) {
-      const [messages, bodies] = await Promise.all([db.messages.bulkGet(batch), db.bodies.bulkGet(batch)]);
+      const [messages, bodies] = await Promise.all([
+        db.messages.bulkGet(batch),
+        withBody.length > 0 ? db.bodies.bulkGet(withBody) : Promise.resolve([]),
+      ]);
+      const bodyOf = new Map<string, BodyRecord>();
+      for (const b of bodies) if (b) bodyOf.set(messageKeyString(b.accountId, b.path, b.uid), b);
       batch.forEach((key, i) => {
         const m = messages[i];
         // During the first scan, a key the scan has not reached yet is left to it.
         if (!m) this.index.remove(key[0], key[1], key[2]);
-        else this.index.upsert(m, bodies[i] ?? null);
+        else this.index.upsert(m, bodyOf.get(messageKeyString(key[0], key[1], key[2])) ?? null);
       });
     }
     if (this.index.needsCompaction && !this.scan) this.index.compact();
