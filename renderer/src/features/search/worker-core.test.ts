@@ -221,6 +221,25 @@ describe('search worker', () => {
       await applyBatch(db, [upsert(A, 'INBOX', [mail(A, 'INBOX', uid, { subject: 'Kiwi long more' })])]);
     }
     await eventually(client, 'kiwi long', (k) => k.includes('A:INBOX:24'));
+
+    // Big batches (Dexie reports writes of 50+ records as the whole table): new mail, then
+    // flags of 60 messages, in one burst; read once after the pause, nothing missed.
+    clock += 60_000;
+    const big = (from: number) => Array.from({ length: 60 }, (_, i) => mail(A, 'INBOX', from + i, { subject: `Papaya ${from + i}`, seen: true }));
+    await applyBatch(db, [upsert(A, 'INBOX', big(100))]);
+    const total = async (q: string) => (await client.search(q)).total;
+    await until('the first big batch', async () => ((await total('papaya')) === 60 ? true : undefined));
+    await applyBatch(db, [upsert(A, 'INBOX', big(200))]);
+    const unread = Array.from({ length: 60 }, (_, i) => ({ uid: 100 + i, flags: [] as string[], modseq: null }));
+    await applyBatch(db, [{ kind: 'flags', accountId: A, path: 'INBOX', uidValidity: '1', changes: unread }]);
+    expect(await waiting()).toBeGreaterThan(0);
+    expect(await total('papaya')).toBe(60);
+    expect(await total('papaya is:unread')).toBe(0);
+    clock += 1000;
+    await until('the burst', async () => ((await total('papaya')) === 120 ? true : undefined));
+    expect(await total('papaya is:unread')).toBe(60);
+    // The body of message 10 survived every whole-table re-read.
+    expect(keysOf(await client.search('mango'))).toEqual(['A:INBOX:10']);
   });
 
   it('supersedes a query in flight with a newer one', async () => {

@@ -17,9 +17,12 @@
  *   scan and after changes settle.
  * - Then: Dexie's `storagemutated` event, which every Dexie instance of the origin receives
  *   over a BroadcastChannel (the page writes, this worker hears), names the changed primary
- *   keys of a write (every key of a bulkPut/bulkDelete, a key range for a range delete). Only
- *   those records are read again: a flag change updates columns in place, a changed text is
- *   re-tokenized, a missing record is removed. No full scans after the first.
+ *   keys of a write (every key of a bulkDelete and of a put of fewer than 50 records, a key
+ *   range for a range delete, and the whole table for a put of 50 or more: Dexie does not
+ *   track big writes key by key). Only those records are read again: a flag change updates
+ *   columns in place, a changed text is re-tokenized, a missing record is removed. A whole-table
+ *   range means reading every record again, so writes that come in a burst (a first sync,
+ *   batch after batch) are indexed together once the burst pauses (`burstQuietMs`).
  * - Queries: parsed here, matched in the index, phrases checked against the records, server
  *   hits merged, then the page newest first. A newer query supersedes older ones.
  */
@@ -51,7 +54,11 @@ export interface SearchWorkerOptions {
    * a flag) is indexed at once. Default 1000 ms.
    */
   burstQuietMs?: number;
-  /** ...but never wait longer than this after the first waiting change. Default 30 s. */
+  /**
+   * ...but never wait longer than this after the first waiting change. Default 60 s: a first sync
+   * of 100k headers takes about 40 s here, and the folders it fills are searched on the server
+   * until their sync is complete (server-search.ts).
+   */
   burstMaxLagMs?: number;
   /** Save this long after the last change (and at least every `snapshotMaxWaitMs` while changes go on). */
   snapshotDelayMs?: number;
@@ -110,7 +117,8 @@ export class SearchWorkerCore {
   private pendingQuery: QueryRequest | null = null;
   private latestQueryId = -1;
   private readonly changedKeys = new Map<string, MessageKey>();
-  private changedRanges: [unknown, unknown][] = [];
+  /** Changed key ranges (a range delete; any bulk write of 50 or more records, see onMutated). */
+  private changedRanges: ChangedRange[] = [];
   /**
    * Changed keys whose body may have changed (named by a write to `bodies`, or inside a changed
    * range). Others have a body only if the index says so: a body is stored only for a cached
@@ -143,7 +151,7 @@ export class SearchWorkerCore {
       observe: options.observe ?? true,
       phraseBudgetMs: options.phraseBudgetMs ?? 60,
       burstQuietMs: options.burstQuietMs ?? 1000,
-      burstMaxLagMs: options.burstMaxLagMs ?? 30_000,
+      burstMaxLagMs: options.burstMaxLagMs ?? 60_000,
       snapshotDelayMs: options.snapshotDelayMs ?? 20_000,
       snapshotMaxWaitMs: options.snapshotMaxWaitMs ?? 120_000,
       now: options.now ?? (() => performance.now()),
@@ -447,7 +455,7 @@ export class SearchWorkerCore {
           this.changedKeys.set(ks, from);
           if (bodies) this.bodyMaybe.add(ks);
         } else {
-          this.changedRanges.push([from, to]);
+          this.changedRanges.push({ from, to, bodies });
         }
         touched = true;
       });
@@ -464,8 +472,9 @@ export class SearchWorkerCore {
     const db = this.db;
     const versionBefore = this.index.version;
     // Ranges (a folder reset or removed, an account removed): drop what is gone, re-read the rest.
-    const ranges = this.changedRanges.splice(0);
-    for (const [from, to] of ranges) {
+    // Overlapping ranges are read once: a burst of sync batches reports the whole table each time.
+    const ranges = mergeRanges(this.changedRanges.splice(0));
+    for (const { from, to, bodies } of ranges) {
       const present = await db.messages.where(':id').between(from, to, true, true).primaryKeys();
       const presentSet = new Set(present.map((k) => messageKeyString(k[0], k[1], k[2])));
       for (const k of this.index.keysInRange(from, to)) {
@@ -473,14 +482,14 @@ export class SearchWorkerCore {
         if (!presentSet.has(ks)) this.index.remove(k[0], k[1], k[2]);
         else {
           this.changedKeys.set(ks, k);
-          this.bodyMaybe.add(ks);
+          if (bodies) this.bodyMaybe.add(ks);
         }
       }
       for (const k of present) {
         const ks = messageKeyString(k[0], k[1], k[2]);
         if (this.index.docOf(ks) < 0) {
           this.changedKeys.set(ks, k);
-          this.bodyMaybe.add(ks);
+          if (bodies) this.bodyMaybe.add(ks);
         }
       }
     }
@@ -762,6 +771,29 @@ export function attachSearchWorker(
     if (msg.type === 'close') core.db.close();
   });
   return { core: () => core };
+}
+
+interface ChangedRange {
+  from: unknown;
+  to: unknown;
+  /** Named by a write to `bodies` (else a body changed only where the index knows one). */
+  bodies: boolean;
+}
+
+/** The ranges with overlapping ones joined. */
+function mergeRanges(ranges: ChangedRange[]): ChangedRange[] {
+  const sorted = [...ranges].sort((a, b) => cmp(a.from, b.from));
+  const out: ChangedRange[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && cmp(r.from, last.to) <= 0) {
+      if (cmp(r.to, last.to) > 0) last.to = r.to;
+      last.bodies ||= r.bodies;
+    } else {
+      out.push({ ...r });
+    }
+  }
+  return out;
 }
 
 function keyOf(m: { accountId: string; path: string; uid: number }): MessageKey {
