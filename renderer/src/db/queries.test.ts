@@ -75,6 +75,53 @@ describe('folderMessages', () => {
   });
 });
 
+describe('folderMessages by offset', () => {
+  it('gives every window of the list, also when it starts inside a run of equal dates, and only the folder', async () => {
+    const d = db();
+    // Runs of equal dates (3, 4 and 2 messages), dates out of uid order, neighbours on each side.
+    const dateOf = (uid: number) => (uid <= 3 ? T0 + 5000 : uid >= 20 && uid <= 23 ? T0 : uid >= 30 ? T0 + 100 : T0 + ((uid * 7919) % 40) * 1000);
+    const msgs = Array.from({ length: 31 }, (_, i) => header(A, 'INBOX', i + 1, { date: dateOf(i + 1) }));
+    await applyBatch(d, [
+      upsert(A, 'INBOX', msgs),
+      upsert(A, 'Archive', [header(A, 'Archive', 1, { date: T0 + 1e9 })]),
+      upsert(A, 'Other', [header(A, 'Other', 1, { date: T0 - 1e9 })]),
+      upsert(B, 'INBOX', [header(B, 'INBOX', 1, { date: T0 })]),
+    ]);
+    // The list order: newest first, ties by uid, highest first.
+    const expected = msgs
+      .map((m) => ({ uid: m.uid, date: m.date }))
+      .sort((a, b) => b.date - a.date || b.uid - a.uid)
+      .map((m) => m.uid);
+    expect((await folderMessages(d, A, 'INBOX', { limit: 100 })).map((m) => m.uid)).toEqual(expected);
+    for (const limit of [1, 3, 10]) {
+      for (let offset = 0; offset <= 33; offset++) {
+        const page = await folderMessages(d, A, 'INBOX', { offset, limit });
+        expect(page.map((m) => m.uid), `offset ${offset}, limit ${limit}`).toEqual(expected.slice(offset, offset + limit));
+        expect(page.every((m) => m.accountId === A && m.path === 'INBOX')).toBe(true);
+      }
+    }
+    expect(await folderMessages(d, A, 'INBOX', { offset: 5, limit: 0 })).toEqual([]);
+    expect(await folderMessages(d, A, 'Empty', { offset: 5, limit: 10 })).toEqual([]);
+  });
+
+  it('works inside liveQuery: a window below the top moves when newer mail comes', async () => {
+    const d = db();
+    await applyBatch(d, [upsert(A, 'INBOX', [1, 2, 3, 4].map((uid) => header(A, 'INBOX', uid)))]);
+    const seen: number[][] = [];
+    const sub = liveQuery(() => folderMessages(d, A, 'INBOX', { offset: 2, limit: 2 })).subscribe({
+      next: (ms) => seen.push(ms.map((m) => m.uid)),
+    });
+    await until(() => seen.length === 1);
+    await applyBatch(d, [upsert(A, 'INBOX', [header(A, 'INBOX', 5)])]);
+    await until(() => seen.length === 2);
+    sub.unsubscribe();
+    expect(seen).toEqual([
+      [2, 1],
+      [3, 2],
+    ]);
+  });
+});
+
 describe('unifiedInbox', () => {
   it('merges the INBOX of two accounts newest first, and only the INBOX', async () => {
     const d = db();
