@@ -7,7 +7,7 @@ import { DbProvider } from './db/db-context';
 import { createEngineConnection } from './ipc/connect';
 import { EngineProvider } from './ipc/engine-context';
 import { ComposeProvider } from './features/compose';
-import { OpsProvider, pendingOpsOverlay, startOps } from './ops';
+import { OpsProvider, pendingOpsOverlay, respondedDraft, startOps } from './ops';
 import { OutboxProvider, startOutbox } from './outbox';
 import './styles.css';
 
@@ -19,7 +19,13 @@ const sync = startSync(db, engine, { afterDeltas: pendingOpsOverlay });
 // Message actions: applied locally at once, then run on the server, in order, across reconnects.
 const ops = startOps(db, engine, { settled: () => sync.applied(), onConflict: () => sync.resync() });
 // Queued mail goes out as soon as the engine and the account can take it, across restarts.
-const outbox = startOutbox(engine);
+// A reply or forward, once the server took it, marks its original (through the operations).
+const outbox = startOutbox(engine, undefined, {
+  onSent: (entry) => {
+    const target = entry.content.respondsTo;
+    if (target) void ops.run(respondedDraft(target)).catch((e: unknown) => console.warn('could not mark the original', e));
+  },
+});
 // Every cached message readable offline: bodies download in the background, newest first.
 new BodyPrefetcher(db, engine, { maxMessageBytes: offlineLimitBytes() }).start();
 // Reconnect at once when the network comes back rather than waiting out the backoff.

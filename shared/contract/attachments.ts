@@ -41,7 +41,31 @@ export const AttachmentContentSchema = z.object({
 });
 export type AttachmentContent = z.infer<typeof AttachmentContentSchema>;
 
+/**
+ * The largest whole message the engine hands over (forward as attachment): it is attached to
+ * a new message, so it must fit in what one message may carry.
+ */
+export const MAX_RAW_MESSAGE_BYTES = 25 * 1024 * 1024;
+
+export const RawMessageRefSchema = AttachmentRefSchema.omit({ partId: true }).strict();
+export type RawMessageRef = z.infer<typeof RawMessageRefSchema>;
+
+export const RawMessageSchema = z.object({
+  /** Bytes of the message as the server stores it (RFC 5322). */
+  size: z.number().int().nonnegative().max(MAX_RAW_MESSAGE_BYTES),
+  contentBase64: z
+    .string()
+    .max(base64Length(MAX_RAW_MESSAGE_BYTES))
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64'),
+});
+export type RawMessage = z.infer<typeof RawMessageSchema>;
+
 export const attachmentMethods = {
+  /**
+   * A whole message, byte for byte (to forward it as an attachment). NOT_FOUND when the folder
+   * changed or the message is gone; MESSAGE_TOO_LARGE above MAX_RAW_MESSAGE_BYTES.
+   */
+  'messages.raw': method(RawMessageRefSchema, RawMessageSchema),
   /**
    * One attachment's decoded bytes. NOT_FOUND when the folder changed (another UIDVALIDITY),
    * the message is gone or it has no such part; MESSAGE_TOO_LARGE above the limit.

@@ -48,6 +48,9 @@ export const FlagSchema = z
 export const Flags = {
   seen: '\\Seen',
   flagged: '\\Flagged',
+  /** Answered (RFC 3501) and forwarded (RFC 5788 keyword registry). */
+  answered: '\\Answered',
+  forwarded: '$Forwarded',
   /** RFC 5788 keyword registry: the message is spam / is not. */
   junk: '$Junk',
   notJunk: '$NotJunk',

@@ -7,8 +7,11 @@
 import { ImapFlow } from 'imapflow';
 import {
   MAX_ATTACHMENT_DOWNLOAD_BYTES,
+  MAX_RAW_MESSAGE_BYTES,
   type AttachmentContent,
   type AttachmentRef,
+  type RawMessage,
+  type RawMessageRef,
 } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
 import type { AccountDirectory } from '../accounts/service';
@@ -16,6 +19,7 @@ import { imapClientOptions } from '../imap/client-options';
 import type { Logger } from '../log';
 import { mapServerError } from '../net/map-error';
 import { fetchAttachment } from './fetch-attachment';
+import { fetchRawMessage } from './fetch-raw';
 
 export type AttachmentAccounts = AccountDirectory;
 
@@ -24,6 +28,8 @@ export interface AttachmentServiceDeps {
   log: Logger;
   /** Default MAX_ATTACHMENT_DOWNLOAD_BYTES (tests lower it). */
   maxBytes?: number;
+  /** Default MAX_RAW_MESSAGE_BYTES. */
+  maxRawBytes?: number;
   timeouts?: { connectMs?: number; socketMs?: number };
 }
 
@@ -31,8 +37,24 @@ export class AttachmentService {
   constructor(private readonly deps: AttachmentServiceDeps) {}
 
   /** One attachment's bytes; `signal` (the caller went away) closes the connection at once. */
-  async fetch(ref: AttachmentRef, signal?: AbortSignal): Promise<AttachmentContent> {
-    const account = await this.deps.accounts.get(ref.accountId);
+  fetch(ref: AttachmentRef, signal?: AbortSignal): Promise<AttachmentContent> {
+    return this.withClient(ref.accountId, 'fetching an attachment', signal, (client) =>
+      fetchAttachment(client, ref, {
+        maxBytes: this.deps.maxBytes ?? MAX_ATTACHMENT_DOWNLOAD_BYTES,
+        note: (m) => this.deps.log.info(m),
+      }),
+    );
+  }
+
+  /** A whole message's bytes (forward as attachment), on the same kind of short connection. */
+  raw(ref: RawMessageRef, signal?: AbortSignal): Promise<RawMessage> {
+    return this.withClient(ref.accountId, 'fetching a whole message', signal, (client) =>
+      fetchRawMessage(client, ref, { maxBytes: this.deps.maxRawBytes ?? MAX_RAW_MESSAGE_BYTES }),
+    );
+  }
+
+  private async withClient<T>(accountId: string, what: string, signal: AbortSignal | undefined, use: (client: ImapFlow) => Promise<T>): Promise<T> {
+    const account = await this.deps.accounts.get(accountId);
     const { password } = await this.deps.accounts.secretsOf(account);
     const server = { protocol: 'IMAP' as const, host: account.imap.host, port: account.imap.port };
     const client = new ImapFlow(
@@ -53,14 +75,11 @@ export class AttachmentService {
     try {
       signal?.throwIfAborted();
       await client.connect();
-      return await fetchAttachment(client, ref, {
-        maxBytes: this.deps.maxBytes ?? MAX_ATTACHMENT_DOWNLOAD_BYTES,
-        note: (m) => this.deps.log.info(m),
-      });
+      return await use(client);
     } catch (e) {
       if (signal?.aborted) throw new PetrelError('CANCELLED', 'The download was cancelled.');
       const error = mapServerError(e, server);
-      if (!(e instanceof PetrelError)) this.deps.log.warn(`fetching an attachment failed (${account.id})`, error.code);
+      if (!(e instanceof PetrelError)) this.deps.log.warn(`${what} failed (${account.id})`, error.code);
       throw error;
     } finally {
       signal?.removeEventListener('abort', abort);

@@ -6,5 +6,6 @@ import type { AttachmentService } from '../attachments';
 export function registerAttachmentServices(server: RpcServer<PetrelContract>, attachments: AttachmentService): void {
   server.handle({
     'messages.attachment': (ref, { signal }) => attachments.fetch(ref, signal),
+    'messages.raw': (ref, { signal }) => attachments.raw(ref, signal),
   });
 }

@@ -11,6 +11,7 @@ import { FolderTree, type FolderSelection } from '../features/folders/FolderTree
 import { UnifiedInbox } from '../features/folders/UnifiedInbox';
 import { ComposeButton, OutboxButton, useCompose } from '../features/compose';
 import { MessageList, type AccountMark, type ListSource } from '../features/messages/MessageList';
+import type { RespondKind } from '../features/compose/respond';
 import { EMPTY_SELECTION, openUid, single, type Selection } from '../features/messages/selection';
 import { useOps } from '../ops';
 import { Reader } from '../features/reader/Reader';
@@ -100,6 +101,10 @@ export function App() {
   const actions = useMessageActions(onRemoved);
   const open = current && account ? openUid(selection) : null;
   const targets: Targets | null = current ? { accountId: current.accountId, path: current.path, uids: selection.uids } : null;
+  const respondTo =
+    current && selection.uids.length === 1
+      ? (kind: RespondKind) => void compose.respond(kind, [current.accountId, current.path, selection.uids[0]!])
+      : undefined;
 
   // Opening a message marks it read (the `petrel.markReadOnOpen` setting, 'on' by default).
   const openAccount = current?.accountId;
@@ -120,6 +125,7 @@ export function App() {
         onMove={(to, copy) => void actions.moveTo(targets, to, copy)}
         picker={picker}
         onPickerChange={setPicker}
+        onRespond={respondTo}
       />
     ) : null;
 
@@ -180,6 +186,7 @@ export function App() {
               onAction={(a) => targets && void actions.perform(a, targets)}
               onOpenMove={() => setPicker('move')}
               onOpen={() => setTimeout(() => reader.current?.focus(), 0)}
+              onRespond={respondTo}
             />
             )}
             {open !== null && current ? (

@@ -30,7 +30,9 @@ export const SHORTCUTS: readonly { group: string; items: readonly Shortcut[] }[]
       { keys: '#', does: 'Delete' },
       { keys: '!', does: 'Mark as spam' },
       { keys: 'v', does: 'Move to a folder' },
-      // Reply (r), reply all (a) and forward (f) go here with the reply feature, with their keys in LIST_KEYS or APP_KEYS.
+      { keys: 'r', does: 'Reply' },
+      { keys: 'a', does: 'Reply all' },
+      { keys: 'f', does: 'Forward' },
     ],
   },
   {
@@ -45,7 +47,7 @@ export const SHORTCUTS: readonly { group: string; items: readonly Shortcut[] }[]
 ];
 
 /** Keys the message list acts on, forwarded to it when focus is elsewhere. */
-export const LIST_KEYS: ReadonlySet<string> = new Set(['j', 'k', 'J', 'K', 'u', 's', 'e', '#', '!', 'v', 'o']);
+export const LIST_KEYS: ReadonlySet<string> = new Set(['j', 'k', 'J', 'K', 'u', 's', 'e', '#', '!', 'v', 'o', 'r', 'a', 'f']);
 
 export type AppCommand = 'compose' | 'goInbox' | 'help';
 

@@ -5,3 +5,4 @@
 export { OpsRunner, startOps, isRetryable, type OpsConnection, type OpsRunnerOptions } from './runner';
 export { applyLocal, revertLocal, localEffect, pendingOpsOverlay, isUnconfirmed, type LocalEffect } from './local';
 export { OpsProvider, useOps } from './react';
+export { respondedDraft } from './mark-responded';

@@ -33,7 +33,8 @@ export function toComposeInput(content: ComposerContent): { input: ComposeInputI
   return { input, problems: bad || noRecipients ? { invalid, noRecipients } : null };
 }
 
-/** Whether there is anything worth keeping as a draft. */
+/** Whether there is anything worth keeping as a draft (a signature alone is not). */
 export function hasContent(c: ComposerContent): boolean {
-  return !!(c.to.trim() || c.cc.trim() || c.bcc.trim() || c.subject.trim() || c.text.trim() || c.attachments.length > 0);
+  const text = c.text.replace(/(^|\n)-- ?\n[\s\S]*$/, '');
+  return !!(c.to.trim() || c.cc.trim() || c.bcc.trim() || c.subject.trim() || text.trim() || c.attachments.length > 0);
 }

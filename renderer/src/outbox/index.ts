@@ -4,5 +4,5 @@ export { parseAddresses, formatAddress, type ParsedAddresses } from './addresses
 export { toComposeInput, hasContent, type ContentProblems } from './compose-input';
 export { saveLocalDraft, removeLocalDraft, localDraft, localDrafts, newDraftKey } from './local-drafts';
 export { undoSeconds, setUndoSeconds, DEFAULT_UNDO_SECONDS, UNDO_SECONDS_KEY } from './settings';
-export type { OutboxEntry, OutboxState, ComposerContent, ComposerAttachment, LocalDraft } from './types';
+export type { OutboxEntry, OutboxState, ComposerContent, ComposerAttachment, LocalDraft, RespondsTo } from './types';
 export { startOutbox, OutboxProvider, useOutbox, useOutboxEntries, useLocalDrafts, type Outbox } from './react';

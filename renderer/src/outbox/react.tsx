@@ -2,7 +2,7 @@ import { useLiveQuery } from 'dexie-react-hooks';
 import { createContext, useContext } from 'react';
 import type { EngineConnection } from '../ipc/connect';
 import { localDrafts } from './local-drafts';
-import { OutboxRunner } from './runner';
+import { OutboxRunner, type OutboxRunnerOptions } from './runner';
 import { outboxDb, type OutboxDb } from './schema';
 import type { LocalDraft, OutboxEntry } from './types';
 
@@ -17,8 +17,8 @@ export interface Outbox {
  * moment (messages left from the last run are reconciled as soon as the engine answers), and
  * an account coming back online sends its waiting messages at once.
  */
-export function startOutbox(engine: EngineConnection, db: OutboxDb = outboxDb()): Outbox {
-  const runner = new OutboxRunner(db, engine).start();
+export function startOutbox(engine: EngineConnection, db: OutboxDb = outboxDb(), options: OutboxRunnerOptions = {}): Outbox {
+  const runner = new OutboxRunner(db, engine, options).start();
   const last = new Map<string, string>();
   const unsubscribe = engine.subscribe(
     'accounts.status',

@@ -51,6 +51,11 @@ export interface OutboxRunnerOptions {
   onError?: (error: unknown) => void;
   /** New outbox keys (tests make them predictable). */
   newId?: () => string;
+  /**
+   * The server accepted the message (heard once per successful submission; a reconciled one
+   * may be heard again). Replies and forwards mark their original here.
+   */
+  onSent?: (entry: OutboxEntry) => void;
 }
 
 export interface SendOptions {
@@ -112,6 +117,7 @@ export class OutboxRunner {
       retryMaxMs: 5 * 60_000,
       onError: (e) => console.error('outbox:', e),
       newId: () => `out-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`,
+      onSent: () => undefined,
       ...options,
     };
     this.now = this.opts.now;
@@ -384,6 +390,7 @@ export class OutboxRunner {
       const status = await this.conn.call('outbox.status', { accountId: entry.accountId, messageId: entry.messageId });
       if (status.journal === null && !status.inFlight && status.inSent === true) {
         await this.db.outbox.delete(entry.id);
+        this.heardSent(entry);
         return;
       }
       await this.submit(entry, false);
@@ -394,15 +401,23 @@ export class OutboxRunner {
     }
   }
 
+  private heardSent(entry: OutboxEntry): void {
+    try {
+      this.opts.onSent(entry);
+    } catch (e) {
+      this.opts.onError(e);
+    }
+  }
+
   private async submitted(id: string, result: SubmitResult): Promise<void> {
     const now = this.now();
-    await this.db.transaction('rw', this.db.outbox, async () => {
+    const entry = await this.db.transaction('rw', this.db.outbox, async () => {
       const e = await this.db.outbox.get(id);
       if (!e) return;
       if (result.state === 'sent') {
         if (result.rejected.length === 0) await this.db.outbox.delete(id);
         else await this.db.outbox.put({ ...e, state: 'sent', rejected: result.rejected, error: undefined, updatedAt: now });
-        return;
+        return e;
       }
       // On its way, but the Sent copy is still to be made: keep the message for it.
       await this.db.outbox.put({
@@ -413,7 +428,9 @@ export class OutboxRunner {
         nextAttemptAt: now + this.backoff(e.attempts),
         updatedAt: now,
       });
+      return e;
     });
+    if (entry) this.heardSent(entry);
   }
 
   private async failed(id: string, thrown: unknown): Promise<void> {

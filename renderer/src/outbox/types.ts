@@ -42,6 +42,17 @@ export interface ComposerContent {
   references?: string[];
   /** The server copy of this draft (drafts.save), replaced by each save and removed once sent. */
   draftRef?: DraftRef;
+  /** The message this one answers or forwards: marked \Answered or $Forwarded once this is sent. */
+  respondsTo?: RespondsTo;
+}
+
+/** A message in an IMAP folder that a reply or forward is about. */
+export interface RespondsTo {
+  accountId: string;
+  path: string;
+  uidValidity: string;
+  uid: number;
+  mark: 'answered' | 'forwarded';
 }
 
 export interface OutboxEntry {

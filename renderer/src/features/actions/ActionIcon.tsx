@@ -8,6 +8,10 @@ const PATHS = {
   star: 'M8 2.5l1.7 3.6 3.8.4-2.9 2.6.9 3.8L8 11l-3.5 1.9.9-3.8-2.9-2.6 3.8-.4z',
   move: 'M2.5 4.5h4l1.2 1.5h5.8v7h-11zM5.5 9.5h5M9 8l1.5 1.5L9 11',
   copy: 'M5.5 5.5h7v8h-7zM3.5 10.5v-8h7',
+  reply: 'M6.5 4L2.5 7.5l4 3.5M2.5 7.5h6c3 0 5 1.5 5 5',
+  replyAll: 'M8.5 4L4.5 7.5l4 3.5M5.5 4L1.5 7.5l4 3.5M4.5 7.5h5c2.5 0 4.5 1.5 4.5 5',
+  forward: 'M9.5 4l4 3.5-4 3.5M13.5 7.5h-6c-3 0-5 1.5-5 5',
+  forwardAttachment: 'M2.5 3.5h7v9h-7zM4.5 6h3M4.5 8.5h3M11 6l2.5 2.5L11 11M13.5 8.5h-3',
 } as const;
 
 export type ActionIconName = keyof typeof PATHS;

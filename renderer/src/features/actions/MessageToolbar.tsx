@@ -3,6 +3,7 @@ import type { KeyboardEvent } from 'react';
 import { foldersOf, type MessageKey } from '../../db';
 import { useDb } from '../../db/db-context';
 import { ActionIcon, type ActionIconName } from './ActionIcon';
+import type { RespondKind } from '../compose/respond';
 import { specialFolders, type MessageAction } from './actions';
 import { FolderPicker } from './FolderPicker';
 import './actions.css';
@@ -22,6 +23,8 @@ export function MessageToolbar(props: {
   onMove: (to: string, copy: boolean) => void;
   picker: PickerMode;
   onPickerChange: (mode: PickerMode) => void;
+  /** Reply, reply all, forward: offered for one message. */
+  onRespond?: (kind: RespondKind) => void;
 }) {
   const db = useDb();
   const { accountId, path, uids } = props;
@@ -65,6 +68,18 @@ export function MessageToolbar(props: {
     buttons[(to + buttons.length) % buttons.length]?.focus();
   };
 
+  const respond = (kind: RespondKind, icon: ActionIconName, label: string, shortcut?: string) => (
+    <button
+      type="button"
+      className="toolbar-button"
+      aria-label={label}
+      title={shortcut ? `${label} (${shortcut})` : label}
+      onClick={() => props.onRespond?.(kind)}
+    >
+      <ActionIcon name={icon} />
+    </button>
+  );
+
   return (
     <div
       className="message-toolbar"
@@ -72,6 +87,14 @@ export function MessageToolbar(props: {
       aria-label={many ? `Actions on ${uids.length} messages` : 'Message actions'}
       onKeyDown={onKeyDown}
     >
+      {props.onRespond && !many && (
+        <div className="toolbar-group">
+          {respond('reply', 'reply', 'Reply', 'r')}
+          {respond('replyAll', 'replyAll', 'Reply all', 'a')}
+          {respond('forward', 'forward', 'Forward', 'f')}
+          {respond('forwardAsAttachment', 'forwardAttachment', 'Forward as attachment')}
+        </div>
+      )}
       <div className="toolbar-group">
         {button('archive', 'archive', 'Archive', 'e', { disabled: special.archive?.path === path })}
         {button('delete', 'trash', inTrash ? 'Delete for good' : 'Delete', '#')}

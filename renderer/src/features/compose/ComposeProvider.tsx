@@ -1,8 +1,15 @@
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Account } from '../../../../shared/contract';
+import { PetrelError } from '../../../../shared/errors';
+import type { MessageKey } from '../../db';
+import { useDb } from '../../db/db-context';
+import { useEngine } from '../../ipc/engine-context';
 import { useEngineEvent } from '../../ipc/use-engine-event';
 import { newDraftKey, type ComposerContent } from '../../outbox';
+import { addNotice } from '../actions/use-message-actions';
 import { Composer, type ComposerProps } from './Composer';
+import { newMessageBody, type RespondKind } from './respond';
+import { respondContent } from './respond-loader';
 import { UndoToasts } from './UndoToasts';
 import './compose.css';
 
@@ -12,6 +19,11 @@ export interface ComposeApi {
    * later a reply). `key` reopens a draft kept on this device under that key.
    */
   open(initial?: Partial<ComposerContent>, key?: string): void;
+  /**
+   * Reply, reply all, forward (inline or as attachment) to a cached message: gathers its body
+   * (and attachments) first, then opens the composer. Problems are shown as notices.
+   */
+  respond(kind: RespondKind, key: MessageKey): Promise<void>;
   /** Whether there is an account to send from. */
   readonly canCompose: boolean;
 }
@@ -36,17 +48,27 @@ export function emptyContent(accounts: readonly Account[]): ComposerContent | nu
   return { accountId: account.id, identityId: identity.id, to: '', cc: '', bcc: '', subject: '', text: '', html: null, attachments: [] };
 }
 
+/** A new message: empty but for the identity's signature. */
+function newMessage(accounts: readonly Account[]): ComposerContent | null {
+  const base = emptyContent(accounts);
+  if (!base) return null;
+  const signature = accounts[0]?.identities[0]?.signature ?? '';
+  return { ...base, ...newMessageBody(signature) };
+}
+
 /**
  * Holds the open composers (docked at the bottom of the window) and the "Undo" notices of
  * messages in their undo window. Put it around the app, inside the Engine and Outbox providers.
  */
 export function ComposeProvider(props: { children: ReactNode; timings?: ComposerProps['timings'] }) {
   const accounts = useEngineEvent('accounts.changed', {})?.accounts;
+  const db = useDb();
+  const engine = useEngine();
   const [open, setOpen] = useState<OpenComposer[]>([]);
 
   const openComposer = useCallback(
     (initial?: Partial<ComposerContent>, key?: string) => {
-      const base = emptyContent(accounts ?? []);
+      const base = initial ? emptyContent(accounts ?? []) : newMessage(accounts ?? []);
       if (!base) return;
       // A draft whose account is gone is sent from the first account instead.
       const known = accounts?.some((a) => a.id === initial?.accountId && a.identities.some((i) => i.id === initial?.identityId));
@@ -61,7 +83,25 @@ export function ComposeProvider(props: { children: ReactNode; timings?: Composer
     [accounts],
   );
 
-  const api = useMemo<ComposeApi>(() => ({ open: openComposer, canCompose: (accounts?.length ?? 0) > 0 }), [openComposer, accounts]);
+  const accountsRef = useRef(accounts);
+  accountsRef.current = accounts;
+  const respond = useCallback(
+    async (kind: RespondKind, key: MessageKey) => {
+      try {
+        const content = await respondContent(kind, key, { db, engine, accounts: accountsRef.current ?? [] });
+        openComposer(content);
+      } catch (e) {
+        const what = kind === 'reply' || kind === 'replyAll' ? 'reply' : 'forward';
+        addNotice(`Could not ${what}: ${e instanceof PetrelError ? e.message : 'the original message could not be read.'}`);
+      }
+    },
+    [db, engine, openComposer],
+  );
+
+  const api = useMemo<ComposeApi>(
+    () => ({ open: openComposer, respond, canCompose: (accounts?.length ?? 0) > 0 }),
+    [openComposer, respond, accounts],
+  );
 
   return (
     <ComposeContext.Provider value={api}>

@@ -15,6 +15,7 @@ import {
 } from '../../outbox';
 import { formatSize, readAttachment } from './files';
 import { RichTextEditor, type EditorValue } from './RichTextEditor';
+import { signatureHtml } from './respond';
 
 export interface ComposerProps {
   /** Where this composer's content is kept on this device while it is open. */
@@ -134,6 +135,8 @@ export function Composer(props: ComposerProps) {
   const onEditor = useCallback((value: EditorValue) => editRef.current({ text: value.text, html: value.html }), []);
 
   const identities = props.accounts.flatMap((a) => a.identities.map((i) => ({ account: a, identity: i })));
+  const sender = identities.find((x) => x.account.id === content.accountId && x.identity.id === content.identityId);
+  const signature = signatureHtml(sender?.identity.signature ?? '');
 
   const addFiles = async (files: FileList | File[]) => {
     setError(null);
@@ -300,7 +303,7 @@ export function Composer(props: ComposerProps) {
           <label htmlFor={`${id}-subject`}>Subject</label>
           <input id={`${id}-subject`} type="text" value={content.subject} onChange={(e) => edit({ subject: e.target.value })} />
         </div>
-        <RichTextEditor initial={{ text: props.initial.text, html: props.initial.html }} onChange={onEditor} />
+        <RichTextEditor initial={{ text: props.initial.text, html: props.initial.html }} onChange={onEditor} signature={signature} />
         {content.attachments.length > 0 && (
           <ul className="attachments" aria-label="Attachments">
             {content.attachments.map((a) => (

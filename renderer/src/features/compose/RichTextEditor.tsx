@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { editorText, hasFormatting, sanitizeEditorHtml, textToHtml } from './editor-html';
+import { editorText, hasFormatting, replaceSignature, sanitizeEditorHtml, textToHtml } from './editor-html';
 
 export interface EditorValue {
   text: string;
@@ -19,10 +19,20 @@ const COMMANDS = [
  * commands; Ctrl+B/I work too). Its content is set once, from `initial`; after that it
  * reports changes. Pasted HTML is cut down to what the editor itself makes.
  */
-export function RichTextEditor(props: { initial: EditorValue; onChange: (value: EditorValue) => void; label?: string }) {
+export function RichTextEditor(props: {
+  initial: EditorValue;
+  onChange: (value: EditorValue) => void;
+  label?: string;
+  /**
+   * The signature block of the sender now chosen (respond.ts signatureHtml). A change replaces
+   * the signature in the text; the initial value is already in `initial`.
+   */
+  signature?: string;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   const { onChange } = props;
   const initial = useRef(props.initial);
+  const shownSignature = useRef(props.signature);
 
   useEffect(() => {
     const el = ref.current;
@@ -37,6 +47,16 @@ export function RichTextEditor(props: { initial: EditorValue; onChange: (value: 
     const html = el.innerHTML;
     onChange({ text: editorText(el), html: hasFormatting(html) ? sanitizeEditorHtml(html) : null });
   };
+  const reportRef = useRef(report);
+  reportRef.current = report;
+
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || props.signature === undefined || props.signature === shownSignature.current) return;
+    shownSignature.current = props.signature;
+    replaceSignature(el, props.signature);
+    reportRef.current();
+  }, [props.signature]);
 
   const run = (command: string) => {
     ref.current?.focus();

@@ -26,6 +26,31 @@ export function hasFormatting(html: string): boolean {
   return /<(b|strong|i|em|u|ul|ol|li|a|blockquote)\b/i.test(html);
 }
 
+/** The signature block and the quote's start (respond.ts): found again to switch signatures. */
+const SIGNATURE = 'data-petrel-signature';
+const QUOTE = 'data-petrel-quote';
+
+/**
+ * Puts `signatureHtml` (one signature block, or '' for none) in place of the editor's current
+ * signature: replaced where it is, or, when there was none, added above the quote (or at the
+ * end). Signatures never stack.
+ */
+export function replaceSignature(root: HTMLElement, signatureHtml: string): void {
+  const holder = document.createElement('div');
+  holder.innerHTML = sanitizeEditorHtml(signatureHtml);
+  const next = holder.firstElementChild;
+  const old = root.querySelector(`[${SIGNATURE}]`);
+  if (old) {
+    if (next) old.replaceWith(next);
+    else old.remove();
+    return;
+  }
+  if (!next) return;
+  const quote = root.querySelector(`[${QUOTE}]`);
+  if (quote) quote.before(next);
+  else root.append(next);
+}
+
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Plain text as editor HTML (one div per line, as contentEditable makes them). */

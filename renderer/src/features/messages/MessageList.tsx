@@ -5,6 +5,7 @@ import { allFolders, folder as folderQuery, folderMessages, isInboxPath, rowKey,
 import { useDb } from '../../db/db-context';
 import { Icon } from '../../components/Icon';
 import type { MessageAction } from '../actions/actions';
+import type { RespondKind } from '../compose/respond';
 import { endMessageDrag, startMessageDrag } from '../actions/drag';
 import type { FolderSelection } from '../folders/FolderTree';
 import { listDate, senderOf } from './format';
@@ -33,6 +34,9 @@ export interface AccountMark {
   color: string;
 }
 
+/** Answering keys, for one selected message. */
+const RESPOND_KEYS: Record<string, RespondKind> = { r: 'reply', a: 'replyAll', f: 'forward' };
+
 /**
  * A folder's messages, newest first, virtualized: only the rows on screen are in the DOM
  * and only their page is read from IndexedDB, so 100k messages scroll like 100.
@@ -40,9 +44,9 @@ export interface AccountMark {
  * Selection: click selects one, Ctrl/Cmd-click adds or removes one, Shift-click selects a
  * range from the anchor; j/k or the arrows move (with Shift: extend), Escape keeps only the
  * focused one. Keys act on the selection: u read/unread, s star, e archive, # or Delete
- * delete, ! spam, v move to a folder; o or Enter read it (app/shortcuts.ts lists them all and
- * forwards them here when focus is elsewhere). Rows drag (the selection, or the row itself when it is
- * not selected) onto folders.
+ * delete, ! spam, v move to a folder; o or Enter read it; with one message selected, r reply,
+ * a reply all, f forward (app/shortcuts.ts lists them all and forwards them here when focus is
+ * elsewhere). Rows drag (the selection, or the row itself when it is not selected) onto folders.
  *
  * The unified inbox (`source.kind === 'unified'`) lists every account's INBOX with an account
  * mark per row. A selection there holds messages of one account (`selectionFolder`): actions
@@ -62,6 +66,8 @@ export function MessageList(props: {
   onOpenMove: () => void;
   /** `o` or Enter: read the focused message (the reader takes focus). */
   onOpen?: () => void;
+  /** `r`, `a`, `f`: reply, reply all, forward the one selected message. */
+  onRespond?: (kind: RespondKind) => void;
 }) {
   const db = useDb();
   const listId = useId();
@@ -114,6 +120,12 @@ export function MessageList(props: {
     if (action) {
       e.preventDefault();
       if (props.selection.uids.length > 0) props.onAction(action);
+      return;
+    }
+    const respond = RESPOND_KEYS[e.key];
+    if (respond && props.onRespond) {
+      e.preventDefault();
+      if (props.selection.uids.length === 1) props.onRespond(respond);
       return;
     }
     if (e.key === 'v') {
@@ -223,8 +235,21 @@ export function MessageList(props: {
 
 const threadText = (n: number) => `${n.toLocaleString()} messages in conversation`;
 
+/** Whether the message was answered / forwarded (\Answered, $Forwarded). */
+export function responseMarks(flags: readonly string[]): { answered: boolean; forwarded: boolean } {
+  let answered = false;
+  let forwarded = false;
+  for (const f of flags) {
+    const l = f.toLowerCase();
+    if (l === '\\answered') answered = true;
+    else if (l === '$forwarded') forwarded = true;
+  }
+  return { answered, forwarded };
+}
+
 function rowLabel(m: MessageRecord, thread: number, mark: AccountMark | undefined): string {
-  const base = `${m.seen === 0 ? 'Unread, ' : ''}${m.flagged === 1 ? 'Starred, ' : ''}${senderOf(m.from)}, ${m.subject || '(no subject)'}, ${listDate(m.date)}`;
+  const { answered, forwarded } = responseMarks(m.flags);
+  const base = `${m.seen === 0 ? 'Unread, ' : ''}${m.flagged === 1 ? 'Starred, ' : ''}${answered ? 'Answered, ' : ''}${forwarded ? 'Forwarded, ' : ''}${senderOf(m.from)}, ${m.subject || '(no subject)'}, ${listDate(m.date)}`;
   return `${base}${thread > 1 ? `, ${threadText(thread)}` : ''}${mark ? `, ${mark.label}` : ''}`;
 }
 
@@ -263,6 +288,7 @@ function sameRow(a: RowProps, b: RowProps): boolean {
 const MessageRow = memo(function MessageRow(props: RowProps) {
   const { m, selected, focused, thread, mark } = props;
   const unread = m.seen === 0;
+  const marks = responseMarks(m.flags);
   return (
     <div className={`msg${unread ? ' unread' : ''}${selected ? ' selected' : ''}${focused ? ' focused' : ''}`} data-uid={m.uid} aria-hidden="true">
       <div className="msg-top">
@@ -277,6 +303,16 @@ const MessageRow = memo(function MessageRow(props: RowProps) {
         {m.hasAttachments && (
           <span className="msg-mark" title="Has attachments" role="img" aria-label="Has attachments">
             <Icon name="attachment" />
+          </span>
+        )}
+        {marks.answered && (
+          <span className="msg-mark" title="Answered" role="img" aria-label="Answered">
+            ↩
+          </span>
+        )}
+        {marks.forwarded && (
+          <span className="msg-mark" title="Forwarded" role="img" aria-label="Forwarded">
+            ↪
           </span>
         )}
         {m.flagged === 1 && (

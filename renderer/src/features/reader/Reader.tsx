@@ -292,6 +292,7 @@ function MessageHeaderBlock({
     <header className={embedded ? 'reader-header conversation-meta' : 'reader-header'}>
       {toolbar}
       {!embedded && <h1 className="reader-subject">{header.subject || '(no subject)'}</h1>}
+      <ResponseMarks flags={header.flags} />
       <dl className="reader-meta">
         <dt>From</dt>
         <dd className="reader-from">
@@ -334,6 +335,18 @@ function MessageHeaderBlock({
         />
       )}
     </header>
+  );
+}
+
+/** "You replied" / "You forwarded", from \Answered and $Forwarded. */
+function ResponseMarks({ flags }: { flags: readonly string[] }) {
+  const set = new Set(flags.map((f) => f.toLowerCase()));
+  const marks = [set.has('\\answered') && 'You replied', set.has('$forwarded') && 'You forwarded'].filter((x): x is string => !!x);
+  if (marks.length === 0) return null;
+  return (
+    <p className="reader-marks muted small" data-testid="response-marks">
+      {marks.join(' · ')}
+    </p>
   );
 }
 

@@ -1,0 +1,59 @@
+/**
+ * A whole message's bytes (forward as attachment), from a connected ImapFlow: the folder is
+ * opened read-only (no \Seen), the UIDVALIDITY checked, the size checked before downloading.
+ */
+import type { ImapFlow } from 'imapflow';
+import type { Readable } from 'node:stream';
+import type { RawMessage, RawMessageRef } from '../../../shared/contract';
+import { PetrelError } from '../../../shared/errors';
+import { FOLDER_CHANGED } from './fetch-attachment';
+
+const CHUNK_SIZE = 1024 * 1024;
+
+function tooLarge(limit: number, size?: number): PetrelError {
+  const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  return new PetrelError(
+    'MESSAGE_TOO_LARGE',
+    `This message is ${size !== undefined ? `${mb(size)}, ` : ''}larger than the ${mb(limit)} Petrel can attach to another message. Forward it inline instead.`,
+    { limit, ...(size !== undefined ? { size } : {}) },
+  );
+}
+
+async function readAll(stream: Readable, limit: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    total += b.length;
+    if (total > limit) {
+      stream.destroy();
+      return null;
+    }
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+export async function fetchRawMessage(client: ImapFlow, ref: RawMessageRef, options: { maxBytes: number }): Promise<RawMessage> {
+  let mailbox;
+  try {
+    mailbox = await client.mailboxOpen(ref.path, { readOnly: true });
+  } catch (e) {
+    const err = e as { serverResponseCode?: unknown; responseText?: unknown };
+    if (err.serverResponseCode === 'NONEXISTENT' || /doesn.t exist|not exist|no such|unknown mailbox/i.test(String(err.responseText ?? ''))) {
+      throw new PetrelError('NOT_FOUND', `The folder ${ref.path} is no longer on the server.`);
+    }
+    throw e;
+  }
+  if (mailbox.uidValidity.toString() !== ref.uidValidity) throw new PetrelError('NOT_FOUND', FOLDER_CHANGED, { reason: 'uidvalidity' });
+  const uid = String(ref.uid);
+  const gone = () => new PetrelError('NOT_FOUND', 'The message is no longer on the server; it may have been moved or deleted.');
+  const msg = await client.fetchOne(uid, { uid: true, size: true }, { uid: true });
+  if (!msg) throw gone();
+  if (msg.size !== undefined && msg.size > options.maxBytes) throw tooLarge(options.maxBytes, msg.size);
+  const download = await client.download(uid, undefined, { uid: true, maxBytes: options.maxBytes + 1, chunkSize: CHUNK_SIZE });
+  if (!download.content) throw gone();
+  const bytes = await readAll(download.content, options.maxBytes);
+  if (!bytes) throw tooLarge(options.maxBytes);
+  return { size: bytes.length, contentBase64: bytes.toString('base64') };
+}
