@@ -1,10 +1,9 @@
 /**
  * Sending, end to end through the UI in Chromium, against the real Postfix and Dovecot:
  * one host with two accounts (alice sends, bob receives), copies counted over IMAP by
- * Message-ID (SEARCH HEADER) at the recipient and in Sent.
- *
- * Not covered here: replying. The reader has no Reply yet, so "bob replies and both see one
- * conversation" (In-Reply-To/References) cannot be driven through the UI.
+ * Message-ID (SEARCH HEADER) at the recipient and in Sent. Replies and forwards are checked
+ * the same way: their headers and attachments as the recipient's server has them, the
+ * original's \Answered / $Forwarded flag as the sender's server has it.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -22,6 +21,7 @@ import { startHost, type RunningHost } from '../support/host';
 const servers = loadMailServersFromEnv();
 const alice = servers.user('alice');
 const bob = servers.user('bob');
+const carol = servers.user('carol');
 
 const trusted: AutoconfigEntry = {
   imap: { host: 'localhost', port: servers.imap.tlsPort, socketType: 'SSL' },
@@ -47,7 +47,7 @@ test.afterAll(async () => {
 test.beforeEach(async () => {
   // A test that failed with Postfix stopped must not take the next ones with it.
   await servers.startPostfix();
-  await Promise.all(['alice', 'bob'].map((u) => servers.resetUser(u)));
+  await Promise.all(['alice', 'bob', 'carol'].map((u) => servers.resetUser(u)));
 });
 
 // ---- IMAP, from the test's side ------------------------------------------------------------
@@ -103,6 +103,40 @@ async function messages(user: MailUser, folder: string, subject: string): Promis
   });
 }
 
+/** The flags of the messages with this subject in a folder. */
+async function flagsOf(user: MailUser, folder: string, subject: string): Promise<string[][]> {
+  return imap(user, async (c) => {
+    const lock = await c.getMailboxLock(folder, { readOnly: true });
+    try {
+      const uids = (await c.search({ subject }, { uid: true })) || [];
+      const out: string[][] = [];
+      for (const uid of uids) {
+        const m = await c.fetchOne(String(uid), { flags: true }, { uid: true });
+        if (m) out.push([...(m.flags ?? [])].sort());
+      }
+      return out;
+    } finally {
+      lock.release();
+    }
+  });
+}
+
+/** The one message with exactly this subject in a folder, parsed (waits for it to arrive). */
+async function arrived(user: MailUser, folder: string, subject: string): Promise<{ raw: Buffer; mail: Awaited<ReturnType<typeof simpleParser>> }> {
+  let found: Buffer[] = [];
+  await expect
+    .poll(
+      async () => {
+        found = [];
+        for (const raw of await messages(user, folder, subject)) if ((await simpleParser(raw)).subject === subject) found.push(raw);
+        return found.length;
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(1);
+  return { raw: found[0]!, mail: await simpleParser(found[0]!) };
+}
+
 async function onlyMessageId(user: MailUser, folder: string, subject: string): Promise<string> {
   const found = await messages(user, folder, subject);
   expect(found).toHaveLength(1);
@@ -134,14 +168,18 @@ function composer(page: Page): Locator {
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Opens a composer and writes a message from alice to bob (not sent). */
-async function write(page: Page, m: { subject: string; body: string; files?: typeof FILES }): Promise<Locator> {
+async function write(page: Page, m: { subject: string; body: string; files?: typeof FILES; to?: string; cc?: string }): Promise<Locator> {
   await page.getByRole('button', { name: 'New message' }).click();
   const c = composer(page);
   await expect(c).toBeVisible();
   const from = c.getByLabel('From');
   const value = await from.locator('option', { hasText: alice.address }).getAttribute('value');
   await from.selectOption(value!);
-  await c.getByLabel('To', { exact: true }).fill(bob.address);
+  await c.getByLabel('To', { exact: true }).fill(m.to ?? bob.address);
+  if (m.cc) {
+    await c.getByRole('button', { name: 'Cc/Bcc' }).click();
+    await c.getByLabel('Cc', { exact: true }).fill(m.cc);
+  }
   await c.getByLabel('Subject', { exact: true }).fill(m.subject);
   await c.getByRole('textbox', { name: 'Message' }).fill(m.body);
   if (m.files) {
@@ -395,5 +433,207 @@ test('killed right after submission, restarted: exactly one copy at the recipien
   } finally {
     await host.stop();
     await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+// ---- replying and forwarding ---------------------------------------------------------------
+
+/** Sends a message from alice (no undo window) and opens it in bob's inbox. */
+async function aliceSendsBobOpens(page: Page, app: PetrelApp, m: { subject: string; body: string; files?: typeof FILES; cc?: string }): Promise<Locator> {
+  await setUndoSeconds(page, 0);
+  const c = await write(page, m);
+  await c.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(c).toBeHidden();
+  await folder(app, bob, 'Inbox').click();
+  const row = page.getByRole('option', { name: new RegExp(escape(m.subject)) });
+  await expect(row).toBeVisible({ timeout: 30_000 });
+  await row.click();
+  const reader = page.getByRole('region', { name: `Message: ${m.subject}` });
+  await expect(reader).toBeVisible();
+  return reader;
+}
+
+test('bob replies to alice\'s message and both see one conversation', async ({ page }) => {
+  const host = await startHost({ env });
+  try {
+    const app = await openWithAccounts(page, host);
+    const subject = `Lunch on Friday ${Date.now()}`;
+    const reader = await aliceSendsBobOpens(page, app, { subject, body: 'Shall we have lunch on Friday?' });
+    await expect(reader).toContainText('Shall we have lunch on Friday?');
+    const original = await onlyMessageId(bob, 'INBOX', subject);
+
+    // `r` in the list answers the selected message.
+    await page.getByRole('listbox', { name: /^Messages in Inbox — / }).focus();
+    await page.keyboard.press('r');
+    const c = composer(page);
+    await expect(c).toBeVisible();
+    await expect(c.getByLabel('Subject', { exact: true })).toHaveValue(`Re: ${subject}`);
+    await expect(c.getByLabel('To', { exact: true })).toHaveValue(`Alice Example <${alice.address}>`);
+    await expect(c.getByLabel('From').locator('option:checked')).toContainText(bob.address);
+    const editor = c.getByRole('textbox', { name: 'Message' });
+    await expect(editor).toContainText('Alice Example wrote:');
+    await expect(editor.locator('blockquote')).toContainText('Shall we have lunch on Friday?');
+    // Bob writes above the quote (the caret starts there).
+    await editor.click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.type('Friday works for me.');
+    await page.screenshot({ path: 'test-results/sending-reply-composer.png' });
+    await c.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect(c).toBeHidden();
+
+    // Alice's server has the reply, threaded under her message.
+    const { mail } = await arrived(alice, 'INBOX', `Re: ${subject}`);
+    expect(mail.inReplyTo).toBe(original);
+    expect([mail.references].flat()).toEqual([original]);
+    expect(mail.text).toMatch(/^Friday works for me\./);
+    expect(mail.text).toContain('> Shall we have lunch on Friday?');
+
+    // Bob's original is \Answered on the server, and the list and the reader say so.
+    await expect.poll(() => flagsOf(bob, 'INBOX', subject), { timeout: 30_000 }).toEqual([expect.arrayContaining(['\\Answered'])]);
+    const row = page.getByRole('option', { name: new RegExp(escape(subject)) });
+    await expect(row).toHaveAccessibleName(/^Answered, /);
+    await expect(reader.getByTestId('response-marks')).toHaveText('You replied');
+    await page.screenshot({ path: 'test-results/sending-reply-answered.png' });
+
+    // One conversation (the conversation view: a feed named "Conversation", one article per
+    // message, across folders): bob's shows his inbox copy and his reply in Sent...
+    const bobFeed = page.getByRole('feed', { name: 'Conversation' });
+    await expect(bobFeed.getByRole('article')).toHaveCount(2, { timeout: 30_000 });
+    // ...and alice's, her sent original and bob's reply.
+    await folder(app, alice, 'Inbox').click();
+    const reply = page.getByRole('option', { name: new RegExp(escape(`Re: ${subject}`)) });
+    await expect(reply).toBeVisible({ timeout: 30_000 });
+    await reply.click();
+    const aliceFeed = page.getByRole('feed', { name: 'Conversation' });
+    await expect(aliceFeed.getByRole('article')).toHaveCount(2, { timeout: 30_000 });
+    await page.screenshot({ path: 'test-results/sending-reply-conversation.png' });
+  } finally {
+    await host.stop();
+  }
+});
+
+test('reply all answers the sender and the other recipients, without me, each once', async ({ page }) => {
+  const host = await startHost({ env });
+  try {
+    const app = await openWithAccounts(page, host);
+    const subject = `Team plans ${Date.now()}`;
+    // Bob is in To with carol; carol again (other case) and bob again in Cc.
+    await aliceSendsBobOpens(page, app, {
+      subject,
+      body: 'Plans for the team.',
+      cc: `${carol.address.toUpperCase()}, ${bob.address}, dave@example.test`,
+    });
+    await page.getByRole('toolbar', { name: 'Message actions' }).getByRole('button', { name: 'Reply all' }).click();
+    const c = composer(page);
+    await expect(c.getByLabel('To', { exact: true })).toHaveValue(`Alice Example <${alice.address}>`);
+    await expect(c.getByLabel('Cc', { exact: true })).toHaveValue(`${carol.address.toUpperCase()}, dave@example.test`);
+    await expect(c.getByLabel('Subject', { exact: true })).toHaveValue(`Re: ${subject}`);
+    await page.screenshot({ path: 'test-results/sending-reply-all.png' });
+    await c.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect(c).toBeHidden();
+    const { mail } = await arrived(carol, 'INBOX', `Re: ${subject}`);
+    const to = [mail.to].flat().flatMap((x) => x?.value ?? []).map((v) => v.address?.toLowerCase());
+    const cc = [mail.cc].flat().flatMap((x) => x?.value ?? []).map((v) => v.address?.toLowerCase());
+    expect(to).toEqual([alice.address]);
+    expect(cc).toEqual([carol.address, 'dave@example.test']);
+    await arrived(alice, 'INBOX', `Re: ${subject}`);
+  } finally {
+    await host.stop();
+  }
+});
+
+test('bob forwards alice\'s attachment to carol, inline and as an attachment; the original is marked $Forwarded', async ({ page }) => {
+  const host = await startHost({ env });
+  try {
+    const app = await openWithAccounts(page, host);
+    const subject = `Signed contract ${Date.now()}`;
+    const file = FILES[0]!;
+    await aliceSendsBobOpens(page, app, { subject, body: 'The contract, signed.', files: [file] });
+    const toolbar = page.getByRole('toolbar', { name: 'Message actions' });
+
+    // Inline: the header block, the text, the attachment fetched again.
+    await toolbar.getByRole('button', { name: 'Forward', exact: true }).click();
+    let c = composer(page);
+    await expect(c.getByLabel('Subject', { exact: true })).toHaveValue(`Fwd: ${subject}`);
+    await expect(c.getByRole('list', { name: 'Attachments' }).getByText(file.name, { exact: true })).toBeVisible();
+    const editor = c.getByRole('textbox', { name: 'Message' });
+    await expect(editor).toContainText('---------- Forwarded message ----------');
+    await expect(editor).toContainText(`From: Alice Example <${alice.address}>`);
+    await c.getByLabel('To', { exact: true }).fill(carol.address);
+    await page.screenshot({ path: 'test-results/sending-forward-composer.png' });
+    await c.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect(c).toBeHidden();
+
+    const inline = await arrived(carol, 'INBOX', `Fwd: ${subject}`);
+    expect(inline.mail.text).toContain('---------- Forwarded message ----------');
+    expect(inline.mail.text).toContain('The contract, signed.');
+    expect(inline.mail.attachments.map((a) => a.filename)).toEqual([file.name]);
+    expect(inline.mail.attachments[0]!.content.equals(file.buffer), 'the forwarded attachment is byte-identical').toBe(true);
+    await expect.poll(() => flagsOf(bob, 'INBOX', subject), { timeout: 30_000 }).toEqual([expect.arrayContaining(['$Forwarded'])]);
+    await expect(page.getByRole('option', { name: new RegExp(escape(subject)) }).first()).toHaveAccessibleName(/Forwarded, /);
+
+    // As an attachment: the original message itself, byte for byte as bob's server has it.
+    await toolbar.getByRole('button', { name: 'Forward as attachment' }).click();
+    c = composer(page);
+    await expect(c.getByRole('list', { name: 'Attachments' }).getByText(`${subject}.eml`, { exact: true })).toBeVisible();
+    await c.getByLabel('To', { exact: true }).fill(carol.address);
+    await c.getByLabel('Subject', { exact: true }).fill(`As attachment ${subject}`);
+    await c.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect(c).toBeHidden();
+    const attached = await arrived(carol, 'INBOX', `As attachment ${subject}`);
+    const [bobsCopy] = await messages(bob, 'INBOX', subject);
+    const eml = attached.mail.attachments.find((a) => a.contentType === 'message/rfc822');
+    expect(eml, 'a message/rfc822 part').toBeDefined();
+    const inner = await simpleParser(eml!.content);
+    expect(inner.messageId).toBe((await simpleParser(bobsCopy!)).messageId);
+    expect(inner.attachments[0]?.content.equals(file.buffer)).toBe(true);
+  } finally {
+    await host.stop();
+  }
+});
+
+test('a signature appears in a new message and follows the From identity', async ({ page }) => {
+  const host = await startHost({ env });
+  try {
+    await openWithAccounts(page, host);
+    for (const [who, sig] of [
+      [alice, 'Alice Example\nChief of Plans'],
+      [bob, 'Bob, from the road'],
+    ] as const) {
+      await page.getByRole('button', { name: `Settings for ${who.address}` }).click();
+      const dialog = page.getByRole('dialog', { name: `Account settings — ${who.address}` });
+      await dialog.getByLabel('Identity 1 signature').fill(sig);
+      await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+      await expect(dialog).toBeHidden();
+    }
+
+    await page.getByRole('button', { name: 'New message' }).click();
+    const c = composer(page);
+    const from = c.getByLabel('From');
+    await from.selectOption((await from.locator('option', { hasText: alice.address }).getAttribute('value'))!);
+    const editor = c.getByRole('textbox', { name: 'Message' });
+    await expect(editor).toContainText('Chief of Plans');
+    // Switching to bob replaces the signature; switching back puts alice's back, never both.
+    await from.selectOption((await from.locator('option', { hasText: bob.address }).getAttribute('value'))!);
+    await expect(editor).toContainText('Bob, from the road');
+    await expect(editor).not.toContainText('Chief of Plans');
+    await from.selectOption((await from.locator('option', { hasText: alice.address }).getAttribute('value'))!);
+    await expect(editor).toContainText('Chief of Plans');
+    await expect(editor).not.toContainText('Bob, from the road');
+    await page.screenshot({ path: 'test-results/sending-signature.png' });
+
+    const subject = `Signed off ${Date.now()}`;
+    await c.getByLabel('To', { exact: true }).fill(bob.address);
+    await c.getByLabel('Subject', { exact: true }).fill(subject);
+    await editor.click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.type('See you.');
+    await setUndoSeconds(page, 0);
+    await c.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect(c).toBeHidden();
+    const { mail } = await arrived(bob, 'INBOX', subject);
+    expect(mail.text?.replace(/\r\n/g, '\n')).toMatch(/^See you\.\n-- \nAlice Example\nChief of Plans\s*$/);
+  } finally {
+    await host.stop();
   }
 });

@@ -7,6 +7,8 @@ import type { Account, BuiltMessage, ComposeInputIn, DraftSaveResult } from '../
 import { PetrelError } from '../../../../shared/errors';
 import type { EngineConnection } from '../../ipc/connect';
 import { EngineProvider } from '../../ipc/engine-context';
+import { PetrelDb } from '../../db/schema';
+import { DbProvider } from '../../db/db-context';
 import { OutboxDb, OutboxProvider, OutboxRunner, UNDO_SECONDS_KEY, type Outbox, type OutboxEntry } from '../../outbox';
 import { ComposeButton, ComposeProvider } from './ComposeProvider';
 import { OutboxView } from './OutboxView';
@@ -66,6 +68,7 @@ function built(input: ComposeInputIn): BuiltMessage {
 let root: Root | undefined;
 let host: HTMLElement;
 let db: OutboxDb;
+let mailDb: PetrelDb;
 let outbox: Outbox;
 
 async function render(engine: EngineConnection, extra?: React.ReactNode) {
@@ -76,12 +79,14 @@ async function render(engine: EngineConnection, extra?: React.ReactNode) {
     root = createRoot(host);
     root.render(
       <EngineProvider value={engine}>
-        <OutboxProvider value={outbox}>
-          <ComposeProvider timings={{ localMs: 10, serverMs: 40 }}>
-            <ComposeButton />
-            {extra}
-          </ComposeProvider>
-        </OutboxProvider>
+        <DbProvider value={mailDb}>
+          <OutboxProvider value={outbox}>
+            <ComposeProvider timings={{ localMs: 10, serverMs: 40 }}>
+              <ComposeButton />
+              {extra}
+            </ComposeProvider>
+          </OutboxProvider>
+        </DbProvider>
       </EngineProvider>,
     );
   });
@@ -158,6 +163,7 @@ beforeEach(() => {
   host = document.createElement('div');
   document.body.append(host);
   db = new OutboxDb(`outbox-ui-${Math.random().toString(36).slice(2)}`);
+  mailDb = new PetrelDb(`mail-ui-${Math.random().toString(36).slice(2)}`);
   localStorage.setItem(UNDO_SECONDS_KEY, '5');
 });
 
@@ -167,6 +173,7 @@ afterEach(async () => {
   outbox?.stop();
   host.remove();
   await db.delete();
+  await mailDb.delete();
   localStorage.clear();
 });
 
