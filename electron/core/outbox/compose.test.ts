@@ -91,6 +91,21 @@ describe('building a message', () => {
     expect(parsed.attachments[1]!.content.toString('utf8')).toBe('größe\n');
   });
 
+  it('attaches a forwarded message as a message/rfc822 attachment, not as inline text', async () => {
+    const inner = Buffer.from('From: ann@example.test\r\nTo: bob@example.test\r\nSubject: Inner\r\nMessage-ID: <inner@example.test>\r\n\r\nhello\r\n');
+    const built = await buildMessage(
+      input({ attachments: [{ filename: 'Inner.eml', contentType: 'message/rfc822', contentBase64: inner.toString('base64') }] }),
+      from,
+    );
+    const head = built.raw.toString('latin1');
+    // RFC 2046 5.2.1: no base64 for message/rfc822.
+    expect(head).toMatch(/Content-Type: message\/rfc822[^]*?Content-Transfer-Encoding: 7bit\r\nContent-Disposition: attachment/);
+    const parsed = await simpleParser(built.raw);
+    expect(parsed.attachments.map((a) => [a.contentType, a.filename])).toEqual([['message/rfc822', 'Inner.eml']]);
+    expect(parsed.attachments[0]!.content.equals(inner)).toBe(true);
+    expect(parsed.text?.trim()).toBe('Hi Bob,\nsee you.');
+  });
+
   it('refuses attachments over the limit before building', async () => {
     // Each one is within the contract's limit, together they are not.
     const half = Buffer.alloc(13 * 1024 * 1024).toString('base64');

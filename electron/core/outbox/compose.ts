@@ -57,6 +57,9 @@ export async function buildMessage(input: ComposeInput, from: { name: string; ad
     filename: a.filename,
     contentType: a.contentType,
     content: Buffer.from(a.contentBase64, 'base64'),
+    // Nodemailer makes a message/rfc822 part inline, and readers then show the forwarded
+    // message as part of the text; every file the person attached is an attachment.
+    contentDisposition: 'attachment' as const,
   }));
   const total = attachments.reduce((n, a) => n + a.content.length, 0);
   if (total > MAX_ATTACHMENTS_BYTES) {
