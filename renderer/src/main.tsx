@@ -9,6 +9,7 @@ import { EngineProvider } from './ipc/engine-context';
 import { ComposeProvider } from './features/compose';
 import { OpsProvider, pendingOpsOverlay, respondedDraft, startOps } from './ops';
 import { OutboxProvider, startOutbox } from './outbox';
+import { contactBook, startContactIndexer } from './contacts';
 import './styles.css';
 
 const engine = createEngineConnection();
@@ -28,6 +29,8 @@ const outbox = startOutbox(engine, undefined, {
 });
 // Every cached message readable offline: bodies download in the background, newest first.
 new BodyPrefetcher(db, engine, { maxMessageBytes: offlineLimitBytes() }).start();
+// Addresses seen in mail, for autocomplete: indexed in the background as messages arrive.
+startContactIndexer(db, { onIndexed: () => contactBook(db).invalidate() });
 // Reconnect at once when the network comes back rather than waiting out the backoff.
 // The engine's own connections too: a laptop back online should not wait out a backoff.
 window.addEventListener('online', () => {

@@ -7,7 +7,9 @@ import { accountRange, type PetrelDb } from './schema';
  * later deltas.
  */
 export async function removeAccount(db: PetrelDb, accountId: string): Promise<void> {
-  const tables = [db.folders, db.messages, db.bodies, db.cursors];
+  // contactMarks too: the account added again is read for contacts again. The contacts
+  // themselves are addresses, not the account's, and stay.
+  const tables = [db.folders, db.messages, db.bodies, db.cursors, db.contactMarks];
   const [lo, hi] = accountRange(accountId);
   await db.transaction('rw', [...tables, db.ops], async () => {
     for (const table of tables) await table.where(':id').between(lo, hi, true, true).delete();

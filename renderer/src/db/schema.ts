@@ -74,6 +74,29 @@ export interface OpRecord {
 }
 export type CursorRecord = FolderCursor;
 
+/**
+ * An address seen in mail, for address autocomplete (renderer/src/contacts). Keyed by the
+ * address in lower case. `sent`: messages in a Sent folder addressed to it; `seen`: messages
+ * elsewhere it wrote or was addressed in.
+ */
+export interface ContactRecord {
+  key: string;
+  address: string;
+  name: string;
+  sent: number;
+  lastSent: number;
+  seen: number;
+  lastSeen: number;
+}
+
+/** How far the contacts index has read a folder: its messages up to `uid` are counted. */
+export interface ContactMarkRecord {
+  accountId: string;
+  path: string;
+  uidValidity: string;
+  uid: number;
+}
+
 export const DEFAULT_DB_NAME = 'petrel';
 
 export class PetrelDb extends Dexie {
@@ -82,6 +105,8 @@ export class PetrelDb extends Dexie {
   declare readonly bodies: Table<BodyRecord, MessageKey>;
   declare readonly cursors: Table<CursorRecord, FolderKey>;
   declare readonly ops: Table<OpRecord, number>;
+  declare readonly contacts: Table<ContactRecord, string>;
+  declare readonly contactMarks: Table<ContactMarkRecord, FolderKey>;
 
   constructor(name: string = DEFAULT_DB_NAME) {
     // Relaxed durability: a commit does not wait for the disk flush. Safe for this store:
@@ -108,9 +133,13 @@ export class PetrelDb extends Dexie {
     // itself: no upgrade function, nothing rewritten. Null ids and empty lists add no entry.
     this.version(3).stores({ messages: '[accountId+path+uid], [accountId+path+date], inboxDate, messageId, *references' });
 
-    // Adding version 4: never edit the versions above; append
+    // Version 4: address autocomplete (renderer/src/contacts), new tables filled in the
+    // background from the cached messages, so no upgrade function.
+    this.version(4).stores({ contacts: 'key', contactMarks: '[accountId+path]' });
+
+    // Adding version 5: never edit the versions above; append
     //
-    //   this.version(4)
+    //   this.version(5)
     //     .stores({ messages: '[accountId+path+uid], [accountId+path+date], inboxDate, messageId, *references, newIndex' })
     //     .upgrade(async (tx) => {
     //       // Fill new fields in one pass, e.g.:

@@ -13,6 +13,7 @@ import {
   type ComposerAttachment,
   type ComposerContent,
 } from '../../outbox';
+import { AddressInput } from './AddressInput';
 import { formatSize, readAttachment } from './files';
 import { RichTextEditor, type EditorValue } from './RichTextEditor';
 import { signatureHtml } from './respond';
@@ -272,19 +273,18 @@ export function Composer(props: ComposerProps) {
             return (
               <div className="composer-row" key={field}>
                 <label htmlFor={`${id}-${field}`}>{FIELD_LABEL[field]}</label>
-                <input
+                <AddressInput
                   id={`${id}-${field}`}
-                  type="text"
-                  autoComplete="off"
+                  label={FIELD_LABEL[field]}
                   value={content[field]}
                   placeholder={field === 'to' ? 'name@example.com, …' : ''}
-                  aria-invalid={bad.length > 0}
-                  aria-describedby={bad.length > 0 ? `${id}-${field}-error` : undefined}
-                  onChange={(e) => {
-                    edit({ [field]: e.target.value });
-                    if (bad.length > 0) checkField(field, e.target.value);
+                  invalid={bad.length > 0}
+                  describedBy={bad.length > 0 ? `${id}-${field}-error` : undefined}
+                  onChange={(value) => {
+                    edit({ [field]: value });
+                    if (bad.length > 0) checkField(field, value);
                   }}
-                  onBlur={(e) => checkField(field, e.target.value)}
+                  onBlur={(value) => checkField(field, value)}
                 />
                 {field === 'to' && !showCopies && (
                   <button type="button" className="link-button small" onClick={() => setShowCopies(true)}>

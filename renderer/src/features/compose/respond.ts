@@ -223,6 +223,7 @@ export function addressField(list: readonly Address[]): string {
 
 /** A file name for a message attached as .eml. */
 export function emlFilename(subject: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters have no place in a file name
   const base = subject.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
   return `${base || 'message'}.eml`;
 }

@@ -1,0 +1,108 @@
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { applyBatch } from '../db/apply-deltas';
+import type { ContactRecord, PetrelDb } from '../db/schema';
+import { A, batch, foldersDelta, header, newDb, upsert } from '../db/test-fixtures';
+import { ContactBook } from './book';
+import { indexContacts } from './indexer';
+import { contactScore, rankContacts } from './rank';
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 10, 26);
+
+function contact(address: string, o: Partial<ContactRecord> = {}): ContactRecord {
+  return { key: address.toLowerCase(), address, name: '', sent: 0, lastSent: 0, seen: 0, lastSeen: 0, ...o };
+}
+
+describe('rankContacts', () => {
+  const list = [
+    contact('ann@example.test', { name: 'Ann Archer', seen: 50, lastSeen: NOW - DAY }),
+    contact('anna@example.test', { name: 'Anna Bell', sent: 3, lastSent: NOW - 2 * DAY }),
+    contact('andy@old.example', { name: 'Andy', sent: 3, lastSent: NOW - 400 * DAY }),
+    contact('zed@annex.example', { name: 'Zed' }),
+    contact('bob@example.test', { name: 'Bob Annand', seen: 1, lastSeen: NOW }),
+  ];
+
+  it('matches the start of the address, of its domain, or of a word of the name', () => {
+    const keys = rankContacts(list, 'ann', { now: NOW, limit: 10 }).map((c) => c.key);
+    expect(keys.sort()).toEqual(['ann@example.test', 'anna@example.test', 'bob@example.test', 'zed@annex.example']);
+    expect(rankContacts(list, 'xyz', { now: NOW, limit: 10 })).toEqual([]);
+    expect(rankContacts(list, '  ', { now: NOW, limit: 10 })).toEqual([]);
+  });
+
+  it('puts people you wrote to first, recent ones above old ones, then those only seen by how often', () => {
+    const keys = rankContacts(list, 'an', { now: NOW, limit: 10 }).map((c) => c.key);
+    expect(keys.slice(0, 3)).toEqual(['anna@example.test', 'andy@old.example', 'ann@example.test']);
+    expect(contactScore(list[1]!, NOW)).toBeGreaterThan(contactScore(list[2]!, NOW));
+    expect(contactScore(contact('x@y.z', { sent: 1, lastSent: NOW - 300 * DAY }), NOW)).toBeGreaterThan(
+      contactScore(contact('x@y.z', { seen: 200, lastSeen: NOW }), NOW),
+    );
+  });
+
+  it('leaves out excluded addresses and stops at the limit', () => {
+    const got = rankContacts(list, 'a', { now: NOW, limit: 2, exclude: new Set(['anna@example.test']) });
+    expect(got.map((c) => c.key)).toEqual(['andy@old.example', 'ann@example.test']);
+  });
+});
+
+describe('the contacts index', () => {
+  let db: PetrelDb;
+  afterEach(async () => {
+    await db?.delete();
+  });
+
+  async function setUp() {
+    db = newDb();
+    await applyBatch(db, batch(1, foldersDelta(A, ['INBOX', 'Sent', 'Drafts'])));
+    await db.folders.update([A, 'Sent'], { specialUse: 'sent' });
+    await db.folders.update([A, 'Drafts'], { specialUse: 'drafts' });
+  }
+
+  const msg = (path: string, uid: number, o: { from?: string; to?: string[]; date?: number; name?: string } = {}) => ({
+    ...header(A, path, uid, { date: o.date ?? NOW - uid * DAY }),
+    from: [{ name: o.name ?? '', address: o.from ?? 'me@example.test' }],
+    to: (o.to ?? ['me@example.test']).map((address) => ({ name: '', address })),
+  });
+
+  it('counts sent-to and seen addresses once per message, reading only what is new', async () => {
+    await setUp();
+    await applyBatch(
+      db,
+      batch(
+        2,
+        upsert(A, 'INBOX', [msg('INBOX', 1, { from: 'Ann@Example.test', name: 'Ann' }), msg('INBOX', 2, { from: 'ann@example.test', name: 'Ann Archer' })]),
+        upsert(A, 'Sent', [msg('Sent', 1, { to: ['carol@example.test', 'undisclosed-recipients:;'] })]),
+        upsert(A, 'Drafts', [msg('Drafts', 1, { to: ['draft-only@example.test'] })]),
+      ),
+    );
+    expect(await indexContacts(db)).toBe(true);
+    const ann = await db.contacts.get('ann@example.test');
+    expect(ann).toMatchObject({ address: 'Ann@Example.test', seen: 2, sent: 0, name: 'Ann' });
+    expect(await db.contacts.get('carol@example.test')).toMatchObject({ sent: 1, seen: 0 });
+    expect(await db.contacts.get('draft-only@example.test')).toBeUndefined();
+    expect(await db.contacts.count()).toBe(3); // ann, carol, me
+
+    // Nothing new: nothing read, nothing counted twice (a sync replaying the same headers).
+    await applyBatch(db, batch(3, upsert(A, 'INBOX', [msg('INBOX', 2, { from: 'ann@example.test', name: 'Ann Archer' })])));
+    expect(await indexContacts(db)).toBe(false);
+    expect((await db.contacts.get('ann@example.test'))?.seen).toBe(2);
+
+    // A new message: only it is read.
+    await applyBatch(db, batch(4, upsert(A, 'Sent', [msg('Sent', 2, { to: ['ann@example.test'], date: NOW })])));
+    expect(await indexContacts(db)).toBe(true);
+    expect(await db.contacts.get('ann@example.test')).toMatchObject({ seen: 2, sent: 1, lastSent: NOW });
+  });
+
+  it('the book suggests from the index and sees additions after invalidate', async () => {
+    await setUp();
+    await applyBatch(db, batch(2, upsert(A, 'Sent', [msg('Sent', 1, { to: ['dora@example.test'] })])));
+    await indexContacts(db);
+    const book = new ContactBook(db);
+    expect((await book.suggest('do', { now: NOW })).map((c) => c.key)).toEqual(['dora@example.test']);
+    await applyBatch(db, batch(3, upsert(A, 'Sent', [msg('Sent', 2, { to: ['doug@example.test'] })])));
+    await indexContacts(db);
+    expect((await book.suggest('do', { now: NOW })).map((c) => c.key)).toEqual(['dora@example.test']);
+    book.invalidate();
+    expect((await book.suggest('do', { now: NOW })).map((c) => c.key).sort()).toEqual(['dora@example.test', 'doug@example.test']);
+  });
+});

@@ -1,0 +1,173 @@
+import { Dexie, liveQuery } from 'dexie';
+import type { Address } from '../../../shared/contract';
+import type { ContactRecord, FolderRecord, MessageRecord, PetrelDb } from '../db/schema';
+
+/**
+ * The contacts index: addresses from the cached messages, counted once per message, kept
+ * current incrementally. Per folder it remembers the highest UID it has read (UIDs only grow
+ * within a UIDVALIDITY), so each pass reads only the messages that arrived since, in chunks,
+ * each chunk one short transaction: at 100k cached messages the first pass reads them once in
+ * the background, and typing in an address field never touches the messages table.
+ *
+ * Sent folders count as "you wrote to" (To and Cc); other folders as "seen" (From, To, Cc);
+ * Drafts and Junk are left out. Messages expunged later are not subtracted: this ranks
+ * suggestions, it is not an address book.
+ */
+
+const CHUNK = 2000;
+
+type Use = 'sent' | 'seen' | null;
+
+function useOf(f: FolderRecord): Use {
+  if (f.specialUse === 'drafts' || f.specialUse === 'junk' || !f.selectable) return null;
+  return f.specialUse === 'sent' ? 'sent' : 'seen';
+}
+
+interface Tally {
+  address: string;
+  name: string;
+  nameAt: number;
+  sent: number;
+  lastSent: number;
+  seen: number;
+  lastSeen: number;
+}
+
+function count(tallies: Map<string, Tally>, list: readonly Address[], use: 'sent' | 'seen', date: number): void {
+  for (const a of list) {
+    const address = a.address.trim();
+    const key = address.toLowerCase();
+    // Only what can be written to: "undisclosed-recipients:;" and the like have no '@'.
+    if (!key.includes('@') || key.length > 320) continue;
+    let t = tallies.get(key);
+    if (!t) {
+      t = { address, name: '', nameAt: -Infinity, sent: 0, lastSent: 0, seen: 0, lastSeen: 0 };
+      tallies.set(key, t);
+    }
+    const name = a.name.trim();
+    if (name && date >= t.nameAt) {
+      t.name = name;
+      t.nameAt = date;
+    }
+    if (use === 'sent') {
+      t.sent++;
+      t.lastSent = Math.max(t.lastSent, date);
+    } else {
+      t.seen++;
+      t.lastSeen = Math.max(t.lastSeen, date);
+    }
+  }
+}
+
+/** Adds these messages of one folder to the tallies. */
+export function tally(messages: readonly MessageRecord[], use: 'sent' | 'seen', into: Map<string, Tally> = new Map()): Map<string, Tally> {
+  for (const m of messages) {
+    if (use === 'sent') count(into, [...m.to, ...m.cc], 'sent', m.date);
+    else count(into, [...m.from, ...m.to, ...m.cc], 'seen', m.date);
+  }
+  return into;
+}
+
+function merge(old: ContactRecord | undefined, key: string, t: Tally): ContactRecord {
+  if (!old) return { key, address: t.address, name: t.name, sent: t.sent, lastSent: t.lastSent, seen: t.seen, lastSeen: t.lastSeen };
+  const newer = t.name && Math.max(t.lastSent, t.lastSeen) >= Math.max(old.lastSent, old.lastSeen);
+  return {
+    key,
+    address: old.address,
+    name: newer || !old.name ? t.name || old.name : old.name,
+    sent: old.sent + t.sent,
+    lastSent: Math.max(old.lastSent, t.lastSent),
+    seen: old.seen + t.seen,
+    lastSeen: Math.max(old.lastSeen, t.lastSeen),
+  };
+}
+
+/** Reads one chunk of a folder's new messages; false when the folder is done. */
+async function indexChunk(db: PetrelDb, f: FolderRecord, use: 'sent' | 'seen'): Promise<boolean> {
+  return db.transaction('rw', [db.messages, db.contacts, db.contactMarks], async () => {
+    const mark = await db.contactMarks.get([f.accountId, f.path]);
+    const from = mark && mark.uidValidity === f.uidValidity ? mark.uid : 0;
+    const batch = await db.messages
+      .where('[accountId+path+uid]')
+      .between([f.accountId, f.path, from + 1], [f.accountId, f.path, Dexie.maxKey], true, true)
+      .limit(CHUNK)
+      .toArray();
+    const current = batch.filter((m) => m.uidValidity === f.uidValidity);
+    const tallies = tally(current, use);
+    if (tallies.size > 0) {
+      const keys = [...tallies.keys()];
+      const old = await db.contacts.bulkGet(keys);
+      await db.contacts.bulkPut(keys.map((k, i) => merge(old[i], k, tallies.get(k)!)));
+    }
+    const last = batch.at(-1);
+    if (last && f.uidValidity !== null) {
+      await db.contactMarks.put({ accountId: f.accountId, path: f.path, uidValidity: f.uidValidity, uid: last.uid });
+    }
+    return batch.length === CHUNK;
+  });
+}
+
+/** One pass over every folder's new messages. Resolves whether anything was read. */
+export async function indexContacts(db: PetrelDb, yieldEvery: () => Promise<void> = () => Promise.resolve()): Promise<boolean> {
+  let any = false;
+  for (const f of await db.folders.toArray()) {
+    const use = useOf(f);
+    if (!use || f.uidValidity === null) continue;
+    const mark = await db.contactMarks.get([f.accountId, f.path]);
+    if (mark && mark.uidValidity === f.uidValidity) {
+      const newest = await db.messages
+        .where('[accountId+path+uid]')
+        .between([f.accountId, f.path, Dexie.minKey], [f.accountId, f.path, Dexie.maxKey], true, true)
+        .last();
+      if (!newest || newest.uid <= mark.uid) continue;
+    }
+    any = true;
+    while (await indexChunk(db, f, use)) await yieldEvery();
+    await yieldEvery();
+  }
+  return any;
+}
+
+/**
+ * Keeps the index current: a pass after the folders change (every sync batch touches their
+ * counts), at most one at a time and not more often than `delayMs`. `onIndexed` hears passes
+ * that read something.
+ */
+export function startContactIndexer(db: PetrelDb, options: { delayMs?: number; onIndexed?: () => void } = {}): () => void {
+  const delayMs = options.delayMs ?? 2000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+  const pause = () => new Promise<void>((r) => setTimeout(r, 0));
+  const run = () => {
+    timer = undefined;
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = indexContacts(db, pause)
+      .then((any) => {
+        if (any) options.onIndexed?.();
+      })
+      .catch((e: unknown) => console.warn('contacts index:', e))
+      .finally(() => {
+        running = undefined;
+        if (again) {
+          again = false;
+          schedule();
+        }
+      });
+  };
+  const schedule = () => {
+    if (timer === undefined && !stopped) timer = setTimeout(run, delayMs);
+  };
+  // Re-runs on any change of the folders table, which every applied batch makes.
+  const sub = liveQuery(() => db.folders.toArray()).subscribe({ next: schedule, error: () => undefined });
+  return () => {
+    stopped = true;
+    sub.unsubscribe();
+    if (timer !== undefined) clearTimeout(timer);
+  };
+}
