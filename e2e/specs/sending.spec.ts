@@ -634,6 +634,19 @@ test('a signature appears in a new message and follows the From identity', async
     await expect(c).toBeHidden();
     const { mail } = await arrived(bob, 'INBOX', subject);
     expect(mail.text?.replace(/\r\n/g, '\n')).toMatch(/^See you\.\n-- \nAlice Example\nChief of Plans\s*$/);
+
+    // Bob, written to and seen in mail, is suggested in To; the keyboard picks him.
+    await page.getByRole('button', { name: 'New message' }).click();
+    const next = composer(page);
+    const to = next.getByRole('combobox', { name: 'To' });
+    await to.pressSequentially('bo');
+    const suggestions = next.getByRole('listbox', { name: 'Suggestions for To' });
+    await expect(suggestions.getByRole('option').first()).toContainText(bob.address, { timeout: 30_000 });
+    await expect(to).toHaveAttribute('aria-expanded', 'true');
+    await page.screenshot({ path: 'test-results/sending-autocomplete.png' });
+    await page.keyboard.press('Enter');
+    await expect(to).toHaveValue(new RegExp(`^(Bob Example <)?${escape(bob.address)}>?, $`));
+    await expect(next).toBeVisible();
   } finally {
     await host.stop();
   }

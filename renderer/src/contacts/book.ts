@@ -9,11 +9,20 @@ import { rankContacts } from './rank';
 export class ContactBook {
   private list: readonly ContactRecord[] | null = null;
   private loading: Promise<readonly ContactRecord[]> | null = null;
+  private readonly listeners = new Set<() => void>();
 
   constructor(private readonly db: PetrelDb) {}
 
+  /** The index changed: read it again on the next suggestion, and tell open fields. */
   invalidate(): void {
     this.list = null;
+    for (const l of this.listeners) l();
+  }
+
+  /** Hears `invalidate` (a field showing suggestions asks again). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   private load(): Promise<readonly ContactRecord[]> {

@@ -3,6 +3,7 @@ import 'fake-indexeddb/auto';
 import { act, useState } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { contactBook } from '../../contacts';
 import { DbProvider } from '../../db/db-context';
 import type { PetrelDb } from '../../db/schema';
 import { newDb } from '../../db/test-fixtures';
@@ -100,6 +101,16 @@ describe('AddressInput', () => {
     expect(options().map((o) => o.textContent)).toEqual(['Anna Bell anna@x.test']);
     await key('Tab');
     expect(value).toBe('andy@x.test, Anna Bell <anna@x.test>, ');
+  });
+
+  it('shows addresses indexed while the field is being typed in', async () => {
+    await act(async () => input().focus());
+    await type('do');
+    expect(options()).toHaveLength(0);
+    await db.contacts.put({ key: 'dora@x.test', address: 'dora@x.test', name: 'Dora', sent: 1, lastSent: Date.now(), seen: 0, lastSeen: 0 });
+    await act(async () => contactBook(db).invalidate());
+    for (let i = 0; i < 20 && options().length === 0; i++) await act(() => new Promise((r) => setTimeout(r, 5)));
+    expect(options().map((o) => o.textContent)).toEqual(['Dora dora@x.test']);
   });
 
   it('Escape closes the suggestions and leaves the text', async () => {

@@ -75,12 +75,20 @@ export function AddressInput(props: AddressInputProps) {
       .catch(() => undefined);
   };
 
-  useEffect(
-    () => () => {
+  // New addresses indexed while this field is being typed in show up without another key.
+  const lookupRef = useRef(lookup);
+  lookupRef.current = lookup;
+  const valueRef = useRef(props.value);
+  valueRef.current = props.value;
+  useEffect(() => {
+    const off = contactBook(db).onChange(() => {
+      if (document.activeElement === input.current) lookupRef.current(valueRef.current);
+    });
+    return () => {
+      off();
       request.current++;
-    },
-    [],
-  );
+    };
+  }, [db]);
 
   const pick = (c: ContactRecord) => {
     request.current++;
