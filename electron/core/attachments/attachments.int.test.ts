@@ -10,7 +10,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { loadMailServersFromEnv, type MailUser } from '../../../e2e/mailserver/mailserver';
-import { AttachmentContentSchema, type Account, type AttachmentMeta } from '../../../shared/contract';
+import { AttachmentContentSchema, RawMessageSchema, type Account, type AttachmentMeta } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
 import { createLogger } from '../log';
 import { parseBody } from '../sync/body-fetcher';
@@ -247,5 +247,40 @@ describe('messages.attachment against Dovecot', () => {
     const run = service().fetch(ref(p, p.attachments[0]!.partId), ac.signal);
     ac.abort();
     await expectError(run, 'CANCELLED');
+  });
+});
+
+describe('messages.raw against Dovecot', () => {
+  function rawService(maxRawBytes?: number): AttachmentService {
+    const account = accountOf(alice);
+    return new AttachmentService({
+      accounts: { get: async () => account, secretsOf: async () => ({ password: alice.password }) },
+      log,
+      timeouts: { connectMs: 10_000, socketMs: 20_000 },
+      ...(maxRawBytes !== undefined ? { maxRawBytes } : {}),
+    });
+  }
+  const rawRef = (p: Planted) => ({ accountId: 'acct-alice', path: 'INBOX', uidValidity: p.uidValidity, uid: p.uid });
+
+  it('returns the whole message byte for byte, within the contract, without marking it read', async () => {
+    const raw = await compose({ subject: 'Whole', text: 'Grüße, whole message', attachments: [{ filename: 'x.bin', content: randomBytes(40_000) }] });
+    const p = await plant(raw);
+    const got = await rawService().raw(rawRef(p));
+    expect(() => RawMessageSchema.parse(got)).not.toThrow();
+    expect(Buffer.from(got.contentBase64, 'base64').equals(p.source)).toBe(true);
+    expect(got.size).toBe(p.source.length);
+    const flags = await withImap(alice, async (c) => {
+      await c.mailboxOpen('INBOX', { readOnly: true });
+      const m = await c.fetchOne(String(p.uid), { flags: true }, { uid: true });
+      return m ? m.flags : undefined;
+    });
+    expect([...(flags ?? [])]).not.toContain('\\Seen');
+  });
+
+  it('refuses a message over the limit, a message that is gone and a recreated folder', async () => {
+    const p = await plant(await compose({ subject: 'Big', text: 'x'.repeat(20_000) }));
+    await expectError(rawService(10_000).raw(rawRef(p)), 'MESSAGE_TOO_LARGE', /larger than/);
+    await expectError(rawService().raw({ ...rawRef(p), uid: p.uid + 100 }), 'NOT_FOUND', /no longer on the server/);
+    await expectError(rawService().raw({ ...rawRef(p), uidValidity: '1' }), 'NOT_FOUND', FOLDER_CHANGED);
   });
 });
