@@ -203,6 +203,29 @@ describe('sending', () => {
     expect(engine.sends(b.messageId)).toBe(1);
   });
 
+  it('tells onSent once the server took it: not while in the undo window, not after Undo, not on failure', async () => {
+    const heard: OutboxEntry[] = [];
+    const r = new OutboxRunner(db, engine, { now: () => now, onError: () => undefined, onSent: (e) => heard.push(e) }).start();
+    runners.push(r);
+    const respondsTo = { accountId: ACCOUNT, path: 'INBOX', uidValidity: '7', uid: 42, mark: 'answered' as const };
+    const undone = await send(r, { subject: 'Undone', respondsTo }, 5000);
+    await r.undo(undone.id);
+    const refused = await send(r, { subject: 'Refused', respondsTo }, 5000);
+    await settle(r);
+    expect(heard).toHaveLength(0);
+    engine.script.push(async () => {
+      throw new PetrelError('RECIPIENT_REJECTED', 'No such user.');
+    });
+    now += 5000;
+    await settle(r);
+    expect((await entry(refused.id))?.state).toBe('failed');
+    expect(heard).toHaveLength(0);
+    const sent = await send(r, { subject: 'Sent', respondsTo });
+    await settle(r);
+    expect(engine.sends(sent.messageId)).toBe(1);
+    expect(heard.map((e) => [e.content.subject, e.content.respondsTo])).toEqual([['Sent', respondsTo]]);
+  });
+
   it('refuses content without valid recipients, committing nothing', async () => {
     const r = runner().start();
     await expect(r.send(content({ to: 'bob' }), { undoMs: 0 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
