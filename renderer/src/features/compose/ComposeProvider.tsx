@@ -65,6 +65,8 @@ export function ComposeProvider(props: { children: ReactNode; timings?: Composer
   const db = useDb();
   const engine = useEngine();
   const [open, setOpen] = useState<OpenComposer[]>([]);
+  /** A reply or forward being prepared (its body or attachments on their way). */
+  const [preparing, setPreparing] = useState<string | null>(null);
 
   const openComposer = useCallback(
     (initial?: Partial<ComposerContent>, key?: string) => {
@@ -87,12 +89,15 @@ export function ComposeProvider(props: { children: ReactNode; timings?: Composer
   accountsRef.current = accounts;
   const respond = useCallback(
     async (kind: RespondKind, key: MessageKey) => {
+      const what = kind === 'reply' || kind === 'replyAll' ? 'reply' : 'forward';
+      setPreparing(`Preparing the ${what}…`);
       try {
         const content = await respondContent(kind, key, { db, engine, accounts: accountsRef.current ?? [] });
         openComposer(content);
       } catch (e) {
-        const what = kind === 'reply' || kind === 'replyAll' ? 'reply' : 'forward';
         addNotice(`Could not ${what}: ${e instanceof PetrelError ? e.message : 'the original message could not be read.'}`);
+      } finally {
+        setPreparing(null);
       }
     },
     [db, engine, openComposer],
@@ -119,6 +124,11 @@ export function ComposeProvider(props: { children: ReactNode; timings?: Composer
             />
           ))}
         </div>
+      )}
+      {preparing && (
+        <p className="compose-preparing" role="status">
+          {preparing}
+        </p>
       )}
       <UndoToasts onUndo={(content) => openComposer(content)} />
     </ComposeContext.Provider>
