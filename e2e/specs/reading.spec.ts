@@ -404,6 +404,9 @@ test('the unified inbox lists both accounts, counts their unread mail, and acts 
     // j moves to the first row and opens it; j again opens Bob's message: both marked read, on their own servers.
     await page.keyboard.press('j');
     await expect(page.getByRole('heading', { name: 'Quarterly numbers' })).toBeVisible();
+    // o: into the reader (to scroll it by keyboard); j from there goes on in the list.
+    await page.keyboard.press('o');
+    await expect(page.getByRole('region', { name: 'Reader' })).toBeFocused();
     await page.keyboard.press('j');
     await expect(page.getByRole('heading', { name: 'Garden party' })).toBeVisible();
     await expect(all).toHaveAccessibleName('All inboxes, 1 unread');

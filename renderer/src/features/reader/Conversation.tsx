@@ -57,7 +57,6 @@ export function Conversation(props: {
           const isExpanded = expanded.has(key);
           const sender = senderOf(m.from);
           const folder = m.path !== open.path ? folderName(m.path) : null;
-          const headingId = `conv-${i}-${m.uid}`;
           return (
             <article
               key={key}
@@ -69,7 +68,7 @@ export function Conversation(props: {
               aria-current={isOpen ? 'true' : undefined}
               data-folder={m.path}
             >
-              <button type="button" id={headingId} className="conversation-item-head" aria-expanded={isExpanded} onClick={() => toggle(key)}>
+              <button type="button" className="conversation-item-head" aria-expanded={isExpanded} onClick={() => toggle(key)}>
                 <span className="conversation-from">{sender}</span>
                 {folder && <span className="conversation-folder">{folder}</span>}
                 <time className="conversation-date" dateTime={Number.isNaN(m.date) ? undefined : new Date(m.date).toISOString()} title={fullDate(m.date)}>
