@@ -422,6 +422,15 @@ test('the unified inbox lists both accounts, counts their unread mail, and acts 
     await page.keyboard.press('u');
     await expect(rows.nth(1)).toHaveAccessibleName(/^Unread, Starred, Dora, /);
     await expect(all).toHaveAccessibleName('All inboxes, 2 unread');
+    // e archives it into Bob's Archive; the next row of the unified list (Alice's) opens.
+    await page.keyboard.press('e');
+    await expect(page.getByRole('heading', { name: 'Old news' })).toBeVisible();
+    await expect(rows).toHaveCount(3);
+    await expect(all).toHaveAccessibleName('All inboxes, 1 unread');
+    await expect
+      // \Recent: the moved copy is new to the Archive folder.
+      .poll(async () => (await servers.doveadm(['fetch', '-u', bob.login, 'flags', 'mailbox', 'Archive', 'SUBJECT', 'Garden party'])).replace(' \\Recent', '').trim())
+      .toBe('flags: \\Flagged');
 
     // c: a new message; its fields take the keys typed next.
     await page.keyboard.press('c');

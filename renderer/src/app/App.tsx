@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Account } from '../../../shared/contract';
 import { allFolders } from '../db';
 import { useDb } from '../db/db-context';
-import { markReadOnOpen, type Targets } from '../features/actions/actions';
+import { isRemoval, markReadOnOpen, targetRecords, unifiedNeighbour, type MessageAction, type Targets } from '../features/actions/actions';
 import { MessageToolbar, type PickerMode } from '../features/actions/MessageToolbar';
 import { OpsStatus } from '../features/actions/OpsStatus';
 import { markOpenedRead, useMessageActions } from '../features/actions/use-message-actions';
@@ -98,7 +98,30 @@ export function App() {
     if (!f || f.accountId !== targets.accountId || f.path !== targets.path) return;
     setSelection((s) => (s.uids.some((u) => targets.uids.includes(u)) ? (next === null ? EMPTY_SELECTION : single(next)) : s));
   }, []);
-  const actions = useMessageActions(onRemoved);
+  const messageActions = useMessageActions(onRemoved);
+  // In the unified inbox the next message after a removal is the next row of the unified list
+  // (maybe another account's), found before the messages leave it.
+  const unifiedRef = useRef(unified);
+  unifiedRef.current = unified;
+  const actions = useMemo(() => {
+    const thenUnifiedNext = async (t: Targets, run: () => Promise<void>) => {
+      if (!unifiedRef.current) return run();
+      const next = await unifiedNeighbour(db, await targetRecords(db, t));
+      await run();
+      const f = folderOf.current;
+      if (!unifiedRef.current || !f || f.accountId !== t.accountId || f.path !== t.path) return;
+      // Refused before it started (no Archive folder...): the messages are still there.
+      if ((await targetRecords(db, t)).length > 0) return;
+      setUnifiedFolder(next ? { accountId: next.accountId, path: next.path } : null);
+      setSelection(next ? single(next.uid) : EMPTY_SELECTION);
+    };
+    return {
+      perform: (a: MessageAction, t: Targets) =>
+        isRemoval(a) ? thenUnifiedNext(t, () => messageActions.perform(a, t)) : messageActions.perform(a, t),
+      moveTo: (t: Targets, to: string, copy: boolean) =>
+        copy ? messageActions.moveTo(t, to, copy) : thenUnifiedNext(t, () => messageActions.moveTo(t, to, copy)),
+    };
+  }, [db, messageActions]);
   const open = current && account ? openUid(selection) : null;
   const targets: Targets | null = current ? { accountId: current.accountId, path: current.path, uids: selection.uids } : null;
   const respondTo =

@@ -2,9 +2,9 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyBatch } from '../../db/apply-deltas';
 import type { MessageRecord, PetrelDb } from '../../db/schema';
-import { A, foldersDelta, header, newDb, upsert } from '../../db/test-fixtures';
+import { A, B, foldersDelta, header, newDb, upsert } from '../../db/test-fixtures';
 import { extend, openUid, single, toggle } from '../messages/selection';
-import { draftsFor, moveDrafts, neighbourAfter, targetRecords } from './actions';
+import { draftsFor, moveDrafts, neighbourAfter, targetRecords, unifiedNeighbour } from './actions';
 
 const dbs: PetrelDb[] = [];
 afterEach(async () => {
@@ -80,5 +80,33 @@ describe('the list selection', () => {
     s = toggle(s, 1);
     expect(s).toEqual({ uids: [6, 5], anchor: 1, focus: 5 });
     expect(extend({ uids: [], anchor: 99, focus: null }, 4, order)).toEqual(single(4));
+  });
+});
+
+describe('the next message in the unified inbox', () => {
+  it('is the next one below across accounts, else the nearest above; other folders do not count', async () => {
+    const db = newDb();
+    dbs.push(db);
+    const at = (minutes: number) => ({ date: 1_700_000_000_000 + minutes * 60_000 });
+    // List order: B5 (50), A4 (40), B3 and A3 tied at 30 (B's key sorts after A's: B3 first), A1 (10); Archive of A is not in it.
+    await applyBatch(db, [
+      foldersDelta(A, ['INBOX', 'Archive']),
+      foldersDelta(B, ['INBOX']),
+      upsert(A, 'INBOX', [header(A, 'INBOX', 4, at(40)), header(A, 'INBOX', 3, at(30)), header(A, 'INBOX', 1, at(10))]),
+      upsert(A, 'Archive', [header(A, 'Archive', 9, at(20))]),
+      upsert(B, 'INBOX', [header(B, 'INBOX', 5, at(50)), header(B, 'INBOX', 3, at(30))]),
+    ]);
+    const rec = async (accountId: string, uid: number) => (await db.messages.get([accountId, 'INBOX', uid]))!;
+    const next = async (...ms: MessageRecord[]) => {
+      const n = await unifiedNeighbour(db, ms);
+      return n ? `${n.accountId === A ? 'A' : 'B'}${n.uid}` : null;
+    };
+    expect(await next(await rec(B, 5))).toBe('A4');
+    expect(await next(await rec(A, 4))).toBe('B3');
+    expect(await next(await rec(B, 3))).toBe('A3');
+    expect(await next(await rec(A, 3))).toBe('A1');
+    expect(await next(await rec(A, 4), await rec(B, 3), await rec(A, 3))).toBe('A1');
+    expect(await next(await rec(A, 1))).toBe('A3');
+    expect(await next(await rec(A, 1), await rec(A, 3), await rec(B, 3), await rec(A, 4), await rec(B, 5))).toBeNull();
   });
 });

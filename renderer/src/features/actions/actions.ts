@@ -1,3 +1,4 @@
+import { cmp } from 'dexie';
 import { Flags, MAX_OPERATION_UIDS, type OperationDraft } from '../../../../shared/contract';
 import type { FolderRecord, MessageKey, MessageRecord, PetrelDb } from '../../db';
 
@@ -125,6 +126,34 @@ export async function neighbourAfter(db: PetrelDb, removed: readonly MessageReco
     .filter((m) => !gone.has(m.uid) && before(m, highest))
     .first();
   return above?.uid ?? null;
+}
+
+/**
+ * In the unified inbox (every INBOX, newest first, ties by key): the message to select after
+ * `removed` leave it, with the same rule as neighbourAfter but across accounts.
+ */
+export async function unifiedNeighbour(db: PetrelDb, removed: readonly MessageRecord[]): Promise<MessageRecord | null> {
+  const first = removed[0];
+  if (!first) return null;
+  const key = (m: MessageRecord): MessageKey => [m.accountId, m.path, m.uid];
+  const gone = new Set(removed.map((m) => key(m).join('\u0000')));
+  // List order (queries.ts unifiedInbox): inboxDate descending, then primary key descending.
+  const before = (a: MessageRecord, b: MessageRecord) => (a.date !== b.date ? a.date > b.date : cmp(key(a), key(b)) > 0);
+  let lowest = first;
+  let highest = first;
+  for (const m of removed) {
+    if (before(lowest, m)) lowest = m;
+    if (before(m, highest)) highest = m;
+  }
+  const stays = (m: MessageRecord) => !gone.has(key(m).join('\u0000'));
+  const below = await db.messages
+    .where('inboxDate')
+    .belowOrEqual(lowest.date)
+    .reverse()
+    .filter((m) => stays(m) && before(lowest, m))
+    .first();
+  if (below) return below;
+  return (await db.messages.where('inboxDate').aboveOrEqual(highest.date).filter((m) => stays(m) && before(m, highest)).first()) ?? null;
 }
 
 /** Special folders of an account, by role. */

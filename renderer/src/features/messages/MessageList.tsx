@@ -320,6 +320,7 @@ const MessageRow = memo(function MessageRow(props: RowProps) {
             ★
           </span>
         )}
+        {mark && <span className="msg-account-label">{mark.label}</span>}
         <time className="msg-date" dateTime={new Date(m.date).toISOString()}>
           {listDate(m.date)}
         </time>
