@@ -91,18 +91,20 @@ export function App() {
   useKeyboardLayer({ compose: composeNew, goInbox, help: () => setHelp((h) => !h) });
   const folderOf = useRef<FolderSelection | null>(null);
   folderOf.current = current;
+  const unifiedRef = useRef(unified);
+  unifiedRef.current = unified;
 
   // After the selection left the folder (archived, deleted, moved...), the next message is selected.
   const onRemoved = useCallback((next: number | null, targets: Targets) => {
     const f = folderOf.current;
-    if (!f || f.accountId !== targets.accountId || f.path !== targets.path) return;
+    // The unified inbox picks its own next row (below): selecting this folder's next, even for
+    // a moment, would open it and mark it read.
+    if (unifiedRef.current || !f || f.accountId !== targets.accountId || f.path !== targets.path) return;
     setSelection((s) => (s.uids.some((u) => targets.uids.includes(u)) ? (next === null ? EMPTY_SELECTION : single(next)) : s));
   }, []);
   const messageActions = useMessageActions(onRemoved);
   // In the unified inbox the next message after a removal is the next row of the unified list
   // (maybe another account's), found before the messages leave it.
-  const unifiedRef = useRef(unified);
-  unifiedRef.current = unified;
   const actions = useMemo(() => {
     const thenUnifiedNext = async (t: Targets, run: () => Promise<void>) => {
       if (!unifiedRef.current) return run();
