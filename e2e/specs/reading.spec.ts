@@ -352,8 +352,11 @@ test('a thread spread over INBOX and Sent reads as one conversation, oldest firs
     await expect(articles.nth(1)).toHaveAttribute('aria-current', 'true');
     await expect(articles.nth(0).locator('.conversation-folder')).toHaveText('Inbox');
 
-    // A message alone reads as before, without a feed.
-    await app.folders(alice.address).getByRole('treeitem', { name: /^Inbox(,|$)/ }).click();
+    // g then i: with one account, its INBOX. A message alone reads as before, without a feed.
+    await page.keyboard.press('g');
+    await page.keyboard.press('i');
+    await expect(app.folders(alice.address).getByRole('treeitem', { name: /^Inbox(,|$)/ })).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByRole('listbox', { name: `Messages in Inbox — ${alice.address}` })).toBeFocused();
     await page.getByRole('option', { name: /, Hello, / }).click();
     await expect(reader.getByRole('heading', { name: 'Hello' })).toBeVisible();
     await expect(reader.getByRole('feed')).toHaveCount(0);
