@@ -93,6 +93,18 @@ describe('the contacts index', () => {
     expect(await db.contacts.get('ann@example.test')).toMatchObject({ seen: 2, sent: 1, lastSent: NOW });
   });
 
+  it('reads a large folder in chunks, and two passes at once still count each message once', async () => {
+    await setUp();
+    const many = Array.from({ length: 4500 }, (_, i) => msg('INBOX', i + 1, { from: `p${i % 100}@example.test` }));
+    await applyBatch(db, batch(2, upsert(A, 'INBOX', many)));
+    const [a, b] = await Promise.all([indexContacts(db), indexContacts(db)]);
+    expect(a || b).toBe(true);
+    expect(await db.contacts.count()).toBe(101); // p0..p99 and me
+    expect((await db.contacts.get('p7@example.test'))?.seen).toBe(45);
+    expect((await db.contacts.get('me@example.test'))?.seen).toBe(4500);
+    expect(await db.contactMarks.get([A, 'INBOX'])).toMatchObject({ uid: 4500 });
+  });
+
   it('the book suggests from the index and sees additions after invalidate', async () => {
     await setUp();
     await applyBatch(db, batch(2, upsert(A, 'Sent', [msg('Sent', 1, { to: ['dora@example.test'] })])));

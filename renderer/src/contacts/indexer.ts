@@ -84,27 +84,35 @@ function merge(old: ContactRecord | undefined, key: string, t: Tally): ContactRe
 
 /** Reads one chunk of a folder's new messages; false when the folder is done. */
 async function indexChunk(db: PetrelDb, f: FolderRecord, use: 'sent' | 'seen'): Promise<boolean> {
-  return db.transaction('rw', [db.messages, db.contacts, db.contactMarks], async () => {
+  const markOf = async () => {
     const mark = await db.contactMarks.get([f.accountId, f.path]);
-    const from = mark && mark.uidValidity === f.uidValidity ? mark.uid : 0;
-    const batch = await db.messages
-      .where('[accountId+path+uid]')
-      .between([f.accountId, f.path, from + 1], [f.accountId, f.path, Dexie.maxKey], true, true)
-      .limit(CHUNK)
-      .toArray();
-    const current = batch.filter((m) => m.uidValidity === f.uidValidity);
-    const tallies = tally(current, use);
+    return mark && mark.uidValidity === f.uidValidity ? mark.uid : 0;
+  };
+  const from = await markOf();
+  // A read of its own (read-only): the index never holds up the sync's writes to messages.
+  const batch = await db.messages
+    .where('[accountId+path+uid]')
+    .between([f.accountId, f.path, from + 1], [f.accountId, f.path, Dexie.maxKey], true, true)
+    .limit(CHUNK)
+    .toArray();
+  const tallies = tally(
+    batch.filter((m) => m.uidValidity === f.uidValidity),
+    use,
+  );
+  const last = batch.at(-1);
+  await db.transaction('rw', [db.contacts, db.contactMarks], async () => {
+    // Counted meanwhile (another window's pass): counting again would count twice.
+    if ((await markOf()) !== from) return;
     if (tallies.size > 0) {
       const keys = [...tallies.keys()];
       const old = await db.contacts.bulkGet(keys);
       await db.contacts.bulkPut(keys.map((k, i) => merge(old[i], k, tallies.get(k)!)));
     }
-    const last = batch.at(-1);
     if (last && f.uidValidity !== null) {
       await db.contactMarks.put({ accountId: f.accountId, path: f.path, uidValidity: f.uidValidity, uid: last.uid });
     }
-    return batch.length === CHUNK;
   });
+  return batch.length === CHUNK;
 }
 
 /** One pass over every folder's new messages. Resolves whether anything was read. */
