@@ -473,9 +473,8 @@ test('bob replies to alice\'s message and both see one conversation', async ({ p
     const editor = c.getByRole('textbox', { name: 'Message' });
     await expect(editor).toContainText('Alice Example wrote:');
     await expect(editor.locator('blockquote')).toContainText('Shall we have lunch on Friday?');
-    // Bob writes above the quote (the caret starts there).
-    await editor.click({ position: { x: 5, y: 5 } });
-    await page.keyboard.press('Control+Home');
+    // Bob writes above the quote: the caret starts there.
+    await expect(editor).toBeFocused();
     await page.keyboard.type('Friday works for me.');
     await page.screenshot({ path: 'test-results/sending-reply-composer.png' });
     await c.getByRole('button', { name: 'Send', exact: true }).click();
@@ -560,6 +559,8 @@ test('bob forwards alice\'s attachment to carol, inline and as an attachment; th
     const editor = c.getByRole('textbox', { name: 'Message' });
     await expect(editor).toContainText('---------- Forwarded message ----------');
     await expect(editor).toContainText(`From: Alice Example <${alice.address}>`);
+    // A forward starts with its recipient.
+    await expect(c.getByLabel('To', { exact: true })).toBeFocused();
     await c.getByLabel('To', { exact: true }).fill(carol.address);
     await page.screenshot({ path: 'test-results/sending-forward-composer.png' });
     await c.getByRole('button', { name: 'Send', exact: true }).click();

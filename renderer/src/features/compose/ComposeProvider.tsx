@@ -39,6 +39,7 @@ export function useCompose(): ComposeApi {
 interface OpenComposer {
   key: string;
   initial: ComposerContent;
+  focus?: ComposerProps['initialFocus'];
 }
 
 export function emptyContent(accounts: readonly Account[]): ComposerContent | null {
@@ -69,7 +70,7 @@ export function ComposeProvider(props: { children: ReactNode; timings?: Composer
   const [preparing, setPreparing] = useState<string | null>(null);
 
   const openComposer = useCallback(
-    (initial?: Partial<ComposerContent>, key?: string) => {
+    (initial?: Partial<ComposerContent>, key?: string, focus?: ComposerProps['initialFocus']) => {
       const base = initial ? emptyContent(accounts ?? []) : newMessage(accounts ?? []);
       if (!base) return;
       // A draft whose account is gone is sent from the first account instead.
@@ -80,7 +81,7 @@ export function ComposeProvider(props: { children: ReactNode; timings?: Composer
         ...(known ? {} : { accountId: base.accountId, identityId: base.identityId }),
       };
       const k = key ?? newDraftKey();
-      setOpen((list) => (list.some((c) => c.key === k) ? list : [...list, { key: k, initial: content }]));
+      setOpen((list) => (list.some((c) => c.key === k) ? list : [...list, { key: k, initial: content, ...(focus ? { focus } : {}) }]));
     },
     [accounts],
   );
@@ -93,7 +94,8 @@ export function ComposeProvider(props: { children: ReactNode; timings?: Composer
       setPreparing(`Preparing the ${what}…`);
       try {
         const content = await respondContent(kind, key, { db, engine, accounts: accountsRef.current ?? [] });
-        openComposer(content);
+        // A reply is written at the top of the text; a forward first needs a recipient.
+        openComposer(content, undefined, what === 'reply' ? 'body' : 'to');
       } catch (e) {
         addNotice(`Could not ${what}: ${e instanceof PetrelError ? e.message : 'the original message could not be read.'}`);
       } finally {
@@ -118,6 +120,7 @@ export function ComposeProvider(props: { children: ReactNode; timings?: Composer
               key={c.key}
               draftKey={c.key}
               initial={c.initial}
+              initialFocus={c.focus}
               accounts={accounts}
               timings={props.timings}
               onClose={() => setOpen((list) => list.filter((x) => x.key !== c.key))}

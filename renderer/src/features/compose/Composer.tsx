@@ -29,6 +29,8 @@ export interface ComposerProps {
   onQueued?: (entryId: string) => void;
   /** Delays (tests shorten them). */
   timings?: { localMs?: number; serverMs?: number };
+  /** Where the caret starts: the text (a reply) or To (a forward). */
+  initialFocus?: 'body' | 'to';
 }
 
 type Field = 'to' | 'cc' | 'bcc';
@@ -111,6 +113,14 @@ export function Composer(props: ComposerProps) {
     saving.current = next.catch(() => undefined);
     return next;
   }, [db, engine, props.draftKey, withRef]);
+
+  const root = useRef<HTMLElement>(null);
+  const initialFocus = useRef(props.initialFocus);
+  useEffect(() => {
+    const where = initialFocus.current;
+    if (!where) return;
+    root.current?.querySelector<HTMLElement>(where === 'body' ? '[contenteditable="true"]' : `#${CSS.escape(`${id}-to`)}`)?.focus();
+  }, [id]);
 
   const stopTimers = () => {
     clearTimeout(localTimer.current);
@@ -232,7 +242,7 @@ export function Composer(props: ComposerProps) {
   const title = content.subject.trim() || 'New message';
 
   return (
-    <section className={`composer${dragging ? ' composer-dragging' : ''}`} role="dialog" aria-labelledby={`${id}-title`} {...dropProps}>
+    <section ref={root} className={`composer${dragging ? ' composer-dragging' : ''}`} role="dialog" aria-labelledby={`${id}-title`} {...dropProps}>
       <header className="composer-header">
         <h2 id={`${id}-title`} className="composer-title">
           {title}

@@ -154,7 +154,7 @@ describe('quoting', () => {
     expect(quote).toBeGreaterThan(sig);
     expect(body.html).toContain('-- <br>Bob<br>Example Ltd');
     expect(body.html).toContain('<blockquote><p>Numbers <b>attached</b></p></blockquote>');
-    expect(body.text).toMatch(/^\n-- \nBob\nExample Ltd\nOn .* Alice Example wrote:\n> Numbers attached$/);
+    expect(body.text).toMatch(/^\n\n-- \nBob\nExample Ltd\nOn .* Alice Example wrote:\n> Numbers attached$/);
   });
 
   it('escapes what it adds: names, subjects, plain-text bodies', () => {

@@ -176,7 +176,8 @@ const addressList = (list: readonly Address[]) => list.map((a) => formatAddress(
 export function replyBody(original: Original, body: QuotedBody, signature: string, locale?: string): { html: string; text: string } {
   const line = attribution(original, locale);
   const html =
-    `<div><br></div>${signatureHtml(signature)}` +
+    // Two empty lines: the caret's, and one that keeps what is written apart from the rest.
+    `<div><br></div><div><br></div>${signatureHtml(signature)}` +
     `<div ${QUOTE_ATTR}="">${escapeHtml(line)}</div><blockquote>${bodyHtml(body)}</blockquote>`;
   const quoted = body.text
     .replace(/\r\n/g, '\n')
@@ -184,7 +185,7 @@ export function replyBody(original: Original, body: QuotedBody, signature: strin
     .map((l) => (l ? `> ${l}` : '>'))
     .join('\n');
   const sig = signatureText(signature);
-  const text = `\n${sig ? `${sig}\n` : ''}${line}\n${quoted}`;
+  const text = `\n\n${sig ? `${sig}\n` : ''}${line}\n${quoted}`;
   return { html, text };
 }
 
@@ -204,10 +205,10 @@ export function forwardHeaderLines(original: Original, locale?: string): string[
 export function forwardBody(original: Original, body: QuotedBody, signature: string, locale?: string): { html: string; text: string } {
   const lines = forwardHeaderLines(original, locale);
   const html =
-    `<div><br></div>${signatureHtml(signature)}` +
+    `<div><br></div><div><br></div>${signatureHtml(signature)}` +
     `<div ${QUOTE_ATTR}="">${lines.map(escapeHtml).join('<br>')}</div><div><br></div><div>${bodyHtml(body)}</div>`;
   const sig = signatureText(signature);
-  return { html, text: `\n${sig ? `${sig}\n` : ''}${lines.join('\n')}\n\n${body.text}` };
+  return { html, text: `\n\n${sig ? `${sig}\n` : ''}${lines.join('\n')}\n\n${body.text}` };
 }
 
 /** A new message's body: the signature only. */
