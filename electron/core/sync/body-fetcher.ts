@@ -9,8 +9,7 @@
  * their part numbers are the IMAP ones (mailparser numbers parts from the MIME tree the
  * way BODYSTRUCTURE does), so a later download can fetch just that part.
  *
- * Seam for offline reading: a background downloader can call `fetch` for the newest
- * messages of each folder when the account is idle.
+ * The offline download (renderer/src/db/body-prefetch.ts) asks for batches with `fetchMany`.
  */
 import type { ImapFlow } from 'imapflow';
 import { simpleParser, type Attachment } from 'mailparser';
@@ -53,7 +52,9 @@ export async function parseBody(ref: BodyRef, source: Buffer): Promise<MessageBo
 
 export class BodyFetcher {
   private client: ImapFlow | null = null;
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Requests wait here; the connection serves one at a time (SELECT and FETCH must not interleave). */
+  private readonly queue: { urgent: boolean; run: () => Promise<void> }[] = [];
+  private busy = false;
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -63,45 +64,70 @@ export class BodyFetcher {
     private readonly log: Logger,
   ) {}
 
-  /** One request at a time on the connection (SELECT and FETCH must not interleave). */
+  /** A message being opened: served before any offline batch still waiting. */
   fetch(ref: BodyRef): Promise<MessageBody> {
-    const run = this.chain.then(() => this.fetchNow(ref));
-    this.chain = run.catch(() => undefined);
-    return run;
+    return this.enqueue(true, () => this.fetchNow(ref));
   }
 
   /**
-   * Many bodies of one folder for offline reading: one SELECT and one FETCH, parsed one by
-   * one (yielding between them). Queued behind on-demand requests already waiting, so a
-   * person opening a message waits for at most one batch.
+   * Many bodies of one folder for offline reading: one FETCH (the folder stays selected
+   * between batches), each message parsed as it arrives. The offline download keeps more
+   * than one batch waiting so the connection never idles; a person opening a message waits
+   * for at most the batch already running.
    */
   fetchMany(folder: Omit<BodyRef, 'uid'>, uids: readonly number[]): Promise<MessageBody[]> {
-    const run = this.chain.then(() => this.fetchManyNow(folder, uids));
-    this.chain = run.catch(() => undefined);
-    return run;
+    return this.enqueue(false, () => this.fetchManyNow(folder, uids));
+  }
+
+  private enqueue<T>(urgent: boolean, fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const job = { urgent, run: () => fn().then(resolve, reject) };
+      const at = urgent ? this.queue.findIndex((j) => !j.urgent) : -1;
+      if (at === -1) this.queue.push(job);
+      else this.queue.splice(at, 0, job);
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      for (let job = this.queue.shift(); job; job = this.queue.shift()) await job.run();
+    } finally {
+      this.busy = false;
+    }
   }
 
   private async fetchManyNow(folder: Omit<BodyRef, 'uid'>, uids: readonly number[]): Promise<MessageBody[]> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     try {
-      const client = await this.connection();
-      const mb = await client.mailboxOpen(folder.path, { readOnly: true });
-      if (mb.uidValidity.toString() !== folder.uidValidity) {
-        throw new PetrelError('NOT_FOUND', 'The folder changed on the server; its messages have new numbers.');
-      }
+      const client = await this.select(folder, 'The folder changed on the server; its messages have new numbers.');
       const out: MessageBody[] = [];
-      const sources: { uid: number; source: Buffer }[] = [];
+      // Parsed as they arrive: the server keeps streaming the rest into the socket meanwhile,
+      // and no more than one raw message is held beyond imapflow's own buffer.
       for await (const msg of client.fetch(uids.join(','), { uid: true, source: true }, { uid: true })) {
-        if (msg.source) sources.push({ uid: msg.uid, source: msg.source });
-      }
-      for (const { uid, source } of sources) {
-        out.push(await parseBody({ ...folder, uid }, source));
-        await new Promise((r) => setImmediate(r));
+        if (msg.source) out.push(await parseBody({ ...folder, uid: msg.uid }, msg.source));
       }
       return out;
     } finally {
       this.armIdleClose();
     }
+  }
+
+  /**
+   * The folder selected (read-only) on the body connection. Already selected under the same
+   * UIDVALIDITY, it is kept: a download of thousands of bodies would otherwise spend a round
+   * trip per batch on EXAMINE. Safe: UIDs cannot change within the session that has the
+   * folder selected (RFC 3501 2.3.1.1), and a message expunged meanwhile is simply missing.
+   */
+  private async select(folder: Omit<BodyRef, 'uid'>, changed: string): Promise<ImapFlow> {
+    const client = await this.connection();
+    const current = client.mailbox;
+    if (current && current.path === folder.path && current.uidValidity.toString() === folder.uidValidity) return client;
+    const mb = await client.mailboxOpen(folder.path, { readOnly: true });
+    if (mb.uidValidity.toString() !== folder.uidValidity) throw new PetrelError('NOT_FOUND', changed);
+    return client;
   }
 
   private async connection(): Promise<ImapFlow> {
@@ -115,11 +141,7 @@ export class BodyFetcher {
   private async fetchNow(ref: BodyRef): Promise<MessageBody> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     try {
-      const client = await this.connection();
-      const mb = await client.mailboxOpen(ref.path, { readOnly: true });
-      if (mb.uidValidity.toString() !== ref.uidValidity) {
-        throw new PetrelError('NOT_FOUND', 'The folder changed on the server; the message is no longer there under this number.');
-      }
+      const client = await this.select(ref, 'The folder changed on the server; the message is no longer there under this number.');
       const msg = await client.fetchOne(String(ref.uid), { uid: true, source: true }, { uid: true });
       if (!msg || !msg.source) throw new PetrelError('NOT_FOUND', 'The message is no longer on the server.');
       return await parseBody(ref, msg.source);

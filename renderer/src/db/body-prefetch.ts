@@ -15,8 +15,12 @@ export interface PrefetchConnection {
 export interface PrefetchOptions {
   /** Messages larger than this are fetched only when opened (their attachments are big). */
   maxMessageBytes?: number;
-  /** Bodies per request. */
+  /** Bodies per request (at most 200, the contract's limit). */
   batch?: number;
+  /** Raw message bytes per request, so a batch of big messages stays a short request. */
+  batchBytes?: number;
+  /** Requests in flight: the engine fetches and parses the next batch while this one is stored. */
+  depth?: number;
   /** Pause between passes once everything is cached. */
   idleMs?: number;
 }
@@ -41,6 +45,8 @@ export class BodyPrefetcher {
   private readonly complete = new Map<string, string>();
   private readonly maxBytes: number;
   private readonly batch: number;
+  private readonly batchBytes: number;
+  private readonly depth: number;
   private readonly idleMs: number;
 
   constructor(
@@ -49,7 +55,9 @@ export class BodyPrefetcher {
     options: PrefetchOptions = {},
   ) {
     this.maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_BYTES;
-    this.batch = options.batch ?? 50;
+    this.batch = Math.min(200, options.batch ?? 200);
+    this.batchBytes = options.batchBytes ?? 3 * 1024 * 1024;
+    this.depth = Math.max(1, options.depth ?? 2);
     this.idleMs = options.idleMs ?? 20_000;
   }
 
@@ -113,6 +121,21 @@ export class BodyPrefetcher {
   private async folderPass(f: FolderRecord): Promise<number> {
     const id = `${f.accountId}\u0000${f.path}`;
     let fetched = 0;
+    // Requests in flight, oldest first; stored in that order as they come back.
+    const inFlight: Promise<MessageBody[]>[] = [];
+    const active = () => !this.stopped && this.conn.state.status === 'connected';
+    const send = (uids: number[]) => {
+      const p = this.conn
+        .call('messages.bodies', { accountId: f.accountId, path: f.path, uidValidity: f.uidValidity!, uids })
+        .then((r) => r.bodies);
+      p.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+      inFlight.push(p);
+    };
+    const storeOldest = async () => {
+      const bodies = await inFlight.shift()!;
+      await this.store(bodies);
+      fetched += bodies.length;
+    };
     for (let offset = 0; !this.stopped; offset += PAGE) {
       const page = await this.db.messages
         .where('[accountId+path+date]')
@@ -126,22 +149,21 @@ export class BodyPrefetcher {
       const have = await this.db.bodies.bulkGet(keys);
       const wanted = page.filter((m, i) => !have[i] && m.size <= this.maxBytes && m.uidValidity === f.uidValidity);
       // Once a folder was complete, a page with nothing missing means the rest is too.
-      if (wanted.length === 0 && this.complete.get(id) === f.uidValidity) return fetched;
-      for (let i = 0; i < wanted.length; i += this.batch) {
-        if (this.stopped || this.conn.state.status !== 'connected') return fetched;
-        const uids = wanted.slice(i, i + this.batch).map((m) => m.uid);
-        const { bodies } = await this.conn.call('messages.bodies', {
-          accountId: f.accountId,
-          path: f.path,
-          uidValidity: f.uidValidity!,
-          uids,
-        });
-        await this.store(bodies);
-        fetched += bodies.length;
+      if (wanted.length === 0 && inFlight.length === 0 && this.complete.get(id) === f.uidValidity) return fetched;
+      for (let i = 0; i < wanted.length; ) {
+        let bytes = wanted[i]!.size;
+        let j = i + 1;
+        while (j < wanted.length && j - i < this.batch && bytes + wanted[j]!.size <= this.batchBytes) bytes += wanted[j++]!.size;
+        if (!active()) break;
+        send(wanted.slice(i, j).map((m) => m.uid));
+        i = j;
+        if (inFlight.length >= this.depth) await storeOldest();
       }
+      if (!active()) break;
       if (page.length < PAGE) break;
     }
-    this.complete.set(id, f.uidValidity!);
+    while (inFlight.length > 0) await storeOldest();
+    if (active()) this.complete.set(id, f.uidValidity!);
     return fetched;
   }
 
