@@ -1,6 +1,8 @@
+import type { ImapFlow } from 'imapflow';
 import { describe, expect, it } from 'vitest';
 import { MessageBodySchema } from '../../../shared/contract';
-import { parseBody } from './body-fetcher';
+import { createLogger } from '../log';
+import { BodyFetcher, parseBody } from './body-fetcher';
 
 const ref = { accountId: 'acct-alice', path: 'INBOX', uidValidity: '7', uid: 3 };
 const raw = [
@@ -54,5 +56,67 @@ describe('parseBody', () => {
       Buffer.from('Content-Type: application/zip; name="x.zip"\r\nContent-Disposition: attachment\r\nContent-Transfer-Encoding: base64\r\n\r\nUEsDBA==\r\n'),
     );
     expect(file.attachments).toMatchObject([{ partId: '1', filename: 'x.zip', contentType: 'application/zip' }]);
+  });
+});
+
+/** An IMAP connection that records commands; each FETCH waits until `release` is called. */
+function fakeImap() {
+  const commands: string[] = [];
+  const gates: (() => void)[] = [];
+  const client = {
+    isClosed: false,
+    usable: true,
+    mailbox: false as false | { path: string; uidValidity: bigint },
+    async mailboxOpen(path: string) {
+      commands.push(`EXAMINE ${path}`);
+      client.mailbox = { path, uidValidity: 7n };
+      return client.mailbox;
+    },
+    async *fetch(range: string) {
+      commands.push(`FETCH ${range}`);
+      await new Promise<void>((r) => gates.push(r));
+      for (const uid of range.split(',').map(Number)) yield { uid, source: Buffer.from(`Subject: ${uid}\r\n\r\nbody ${uid}\r\n`) };
+    },
+    async fetchOne(uid: string) {
+      commands.push(`FETCH ONE ${uid}`);
+      await new Promise<void>((r) => gates.push(r));
+      return { uid: Number(uid), source: Buffer.from(`Subject: ${uid}\r\n\r\nbody ${uid}\r\n`) };
+    },
+    logout: async () => undefined,
+    close: () => undefined,
+  };
+  const release = async () => {
+    while (gates.length === 0) await new Promise((r) => setImmediate(r));
+    gates.shift()!();
+  };
+  return { client: client as unknown as ImapFlow, commands, release };
+}
+
+describe('BodyFetcher', () => {
+  const folder = { accountId: 'acct-alice', path: 'INBOX', uidValidity: '7' };
+
+  it('keeps the folder selected between batches and serves a message being opened before waiting batches', async () => {
+    const imap = fakeImap();
+    const fetcher = new BodyFetcher(async () => imap.client, 60_000, createLogger('test', () => undefined));
+    const first = fetcher.fetchMany(folder, [10, 9]);
+    const second = fetcher.fetchMany(folder, [8, 7]);
+    const opened = fetcher.fetch({ ...folder, uid: 3 });
+    await imap.release();
+    expect((await first).map((b) => b.uid)).toEqual([10, 9]);
+    await imap.release();
+    expect((await opened).text?.trim()).toBe('body 3');
+    await imap.release();
+    expect((await second).map((b) => b.uid)).toEqual([8, 7]);
+    expect(imap.commands).toEqual(['EXAMINE INBOX', 'FETCH 10,9', 'FETCH ONE 3', 'FETCH 8,7']);
+    fetcher.close();
+  });
+
+  it('selects again when the folder was selected under another UIDVALIDITY, and refuses it', async () => {
+    const imap = fakeImap();
+    const fetcher = new BodyFetcher(async () => imap.client, 60_000, createLogger('test', () => undefined));
+    const stale = fetcher.fetchMany({ ...folder, uidValidity: '6' }, [1]);
+    await expect(stale).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(imap.commands).toEqual(['EXAMINE INBOX']);
+    fetcher.close();
   });
 });

@@ -57,4 +57,38 @@ describe('BodyPrefetcher', () => {
     await new BodyPrefetcher(db, conn).pass();
     expect(await db.bodies.count()).toBe(0);
   });
+
+  it('splits batches by size and keeps a second request in flight while the first is stored', async () => {
+    const db = newDb();
+    const inbox = [1, 2, 3, 4, 5].map((uid) => ({ ...header(A, 'INBOX', uid, { date: uid * 1000 }), size: 400 }));
+    await applyBatch(db, batch(1, foldersDelta(A, ['INBOX']), upsert(A, 'INBOX', inbox)));
+    const pending: { uids: number[]; answer: () => void }[] = [];
+    const conn: PrefetchConnection = {
+      state: { status: 'connected' },
+      onState: () => () => undefined,
+      call: (_m, p) =>
+        new Promise((resolve) => {
+          const bodies = p.uids.map((uid): MessageBody => ({ accountId: p.accountId, path: p.path, uidValidity: p.uidValidity, uid, html: null, text: `body ${uid}`, attachments: [] }));
+          pending.push({ uids: p.uids, answer: () => resolve({ bodies }) });
+        }),
+    };
+    const stored: number[][] = [];
+    const bulkPut = db.bodies.bulkPut.bind(db.bodies);
+    vi.spyOn(db.bodies, 'bulkPut').mockImplementation((records, ...rest) => {
+      stored.push(records.map((r) => r.uid));
+      return bulkPut(records, ...(rest as []));
+    });
+    const done = new BodyPrefetcher(db, conn, { batch: 10, batchBytes: 1000, depth: 2 }).pass();
+    // Two requests out (1000 bytes each at most) before any answer.
+    await vi.waitFor(() => expect(pending.map((r) => r.uids)).toEqual([[5, 4], [3, 2]]));
+    pending[0]!.answer();
+    await vi.waitFor(() => expect(pending).toHaveLength(3));
+    expect(pending[2]!.uids).toEqual([1]);
+    // The third answers before the second: stored in request order all the same.
+    pending[2]!.answer();
+    pending[1]!.answer();
+    expect(await done).toBe(5);
+    expect(stored).toEqual([[5, 4], [3, 2], [1]]);
+    expect(await db.bodies.count()).toBe(5);
+  });
 });
