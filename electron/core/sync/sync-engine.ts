@@ -12,6 +12,7 @@ import type { ImapFlow } from 'imapflow';
 import type { AccountStatus, FolderCursor, MessageBody, Operation, OperationResult, SyncBatch, SyncDelta } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
 import { Listeners } from '../../../shared/ipc/transport';
+import { HeapTrimmer, type HeapTrimmerOptions } from '../heap';
 import type { Logger } from '../log';
 import { AccountSync, type AccountSyncOptions } from './account-sync';
 import type { BackoffOptions } from './backoff';
@@ -37,7 +38,7 @@ export interface SyncEngineOptions {
   batchSizes?: number[];
   /** Folders without CONDSTORE are compared in full this often (flag changes leave STATUS alone). Default 120000 ms. */
   rescanMs?: number;
-  /** IDLE notifications within this window make one sync. Default 50 ms. */
+  /** IDLE notifications within this window make one sync (those of one delivery arrive together). Default 5 ms. */
   debounceMs?: number;
   /** The on-demand body connection closes after this long unused. Default 60000 ms. */
   bodyIdleCloseMs?: number;
@@ -45,6 +46,7 @@ export interface SyncEngineOptions {
   batcher?: BatcherOptions;
   /** Where copies and moves are journaled so none runs twice across restarts (op-memo.ts). None: memory only. */
   opJournalFile?: string;
+  heap?: HeapTrimmerOptions;
 }
 
 export class SyncEngine {
@@ -55,12 +57,15 @@ export class SyncEngine {
   private readonly ops: OpMemo;
   private readonly accountOptions: AccountSyncOptions;
   private cursors: FolderCursor[] = [];
+  /** Big syncs and body downloads leave V8's heap large; this gives the memory back. */
+  private readonly heap: HeapTrimmer;
   private started = false;
   private closed = false;
   private changing: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: SyncEngineOptions) {
     this.ops = new OpMemo(opts.opJournalFile !== undefined ? { file: opts.opJournalFile } : {});
+    this.heap = new HeapTrimmer(opts.heap);
     const livenessMs = opts.livenessMs ?? 30_000;
     this.accountOptions = {
       pollIntervalMs: opts.pollIntervalMs ?? 5000,
@@ -68,7 +73,7 @@ export class SyncEngine {
       livenessMs,
       probeTimeoutMs: opts.probeTimeoutMs ?? 15_000,
       rescanMs: opts.rescanMs ?? 120_000,
-      debounceMs: opts.debounceMs ?? 50,
+      debounceMs: opts.debounceMs ?? 5,
       batchSizes: opts.batchSizes ?? [50, 500, 2000, 5000],
       bodyIdleCloseMs: opts.bodyIdleCloseMs ?? 60_000,
       // Silence on a socket is probed, then fatal, after this long (imapflow's socketTimeout).
@@ -76,7 +81,10 @@ export class SyncEngine {
       connectTimeoutMs: 15_000,
       ...(opts.backoff ? { backoff: opts.backoff } : {}),
     };
-    this.batcher = new DeltaBatcher((batch) => this.batches.emit(batch), opts.batcher);
+    this.batcher = new DeltaBatcher((batch) => {
+      this.batches.emit(batch);
+      this.heap.activity();
+    }, opts.batcher);
   }
 
   onBatch(listener: (batch: SyncBatch) => void): () => void {
@@ -152,9 +160,13 @@ export class SyncEngine {
   }
 
   /** Bodies of many messages of one folder, for offline reading (the renderer decides which). */
-  fetchBodies(folder: Omit<BodyRef, 'uid'>, uids: readonly number[]): Promise<MessageBody[]> {
+  async fetchBodies(folder: Omit<BodyRef, 'uid'>, uids: readonly number[]): Promise<MessageBody[]> {
     this.assertOpen();
-    return this.account(folder.accountId).fetchBodies(folder, uids);
+    try {
+      return await this.account(folder.accountId).fetchBodies(folder, uids);
+    } finally {
+      this.heap.activity();
+    }
   }
 
   /**
@@ -203,6 +215,7 @@ export class SyncEngine {
     const all = [...this.accounts.values()];
     await Promise.all(all.map((a) => a.close()));
     this.batcher.close();
+    this.heap.close();
     this.batches.clear();
     this.statusListeners.clear();
   }

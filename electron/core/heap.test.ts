@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { HeapTrimmer } from './heap';
+
+describe('HeapTrimmer', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('collects during a burst only past the soft limit and at most once per interval, then once when quiet', () => {
+    vi.useFakeTimers();
+    let used = 10;
+    let now = 0;
+    const gc = vi.fn();
+    const t = new HeapTrimmer({ softLimitBytes: 100, minIntervalMs: 1000, quietMs: 3000, gc, usedHeap: () => used, now: () => now });
+    t.activity();
+    expect(gc).not.toHaveBeenCalled();
+    used = 150;
+    now = 1500;
+    t.activity();
+    expect(gc).toHaveBeenCalledTimes(1);
+    now = 1800; // past the limit again, but too soon
+    t.activity();
+    expect(gc).toHaveBeenCalledTimes(1);
+    now = 2600;
+    t.activity();
+    expect(gc).toHaveBeenCalledTimes(2);
+    // Quiet: one more collection, and no more after it.
+    used = 10;
+    vi.advanceTimersByTime(3000);
+    expect(gc).toHaveBeenCalledTimes(3);
+    vi.advanceTimersByTime(60_000);
+    expect(gc).toHaveBeenCalledTimes(3);
+    t.close();
+  });
+
+  it('does nothing where no collector is available', () => {
+    vi.useFakeTimers();
+    const t = new HeapTrimmer({ gc: null, usedHeap: () => Number.MAX_SAFE_INTEGER });
+    t.activity();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('reaches V8\'s collector in this process (no --expose-gc needed)', async () => {
+    const ref = new WeakRef({ payload: new Array<number>(1000).fill(1) });
+    // A WeakRef's target survives the job that created it; collected only after that.
+    await new Promise((r) => setImmediate(r));
+    const t = new HeapTrimmer({ softLimitBytes: 0, minIntervalMs: 0 });
+    t.activity();
+    t.close();
+    expect(ref.deref()).toBeUndefined();
+  });
+});
