@@ -18,11 +18,14 @@ import type { Logger } from '../log';
 import { connectionLost, probe } from './connection';
 import { fetchHeaders } from './fetch-headers';
 import { syncFolder } from './folder-sync';
+import { selectedIncrementalSync } from './incremental-sync';
 import { StaleSync, type AccountSyncState } from './sync-context';
 import { hasModseq, uidsFrom } from './sync-steps';
 import { compactUids } from './uid-set';
 
 export const INBOX = 'INBOX';
+/** How long INBOX syncs may go without selecting it afresh. */
+const RESELECT_MS = 10 * 60_000;
 
 export interface InboxWatcherOptions {
   livenessMs: number;
@@ -39,6 +42,8 @@ export class InboxWatcher {
   private wake: (() => void) | null = null;
   private stopped = false;
   private lastFullCompare = 0;
+  /** The last sync that selected INBOX afresh. */
+  private fullSync: { generation: number; at: number } | null = null;
   /** New mail shown while an initial sync of INBOX was still running. */
   private readonly peeked = new Set<number>();
 
@@ -119,13 +124,23 @@ export class InboxWatcher {
 
   private async sync(): Promise<void> {
     try {
-      await syncFolder(this.client, INBOX, {
+      const deps = {
         state: this.state,
         emit: this.emit,
         batchSizes: this.options.batchSizes,
         checkpoint: () => this.showNewMailDuringInitialSync(),
         log: this.log,
-      });
+      };
+      const generation = this.state.generation;
+      // INBOX stayed selected since a full sync of this generation: IDLE's news is in the
+      // session's view already, no SELECT needed (a full one still runs now and then, and
+      // brings the cursor's HIGHESTMODSEQ, which may lag after expunges, up to the server's).
+      const recent = this.fullSync?.generation === generation && Date.now() - this.fullSync.at < RESELECT_MS;
+      const quick = recent ? await selectedIncrementalSync(this.client, INBOX, deps, generation) : null;
+      if (quick === null) {
+        await syncFolder(this.client, INBOX, deps);
+        this.fullSync = { generation, at: Date.now() };
+      }
       this.peeked.clear();
       const mb = this.client.mailbox;
       if (mb && !hasModseq(this.client, mb)) this.lastFullCompare = Date.now();

@@ -4,9 +4,9 @@
  * (found by STATUS polling); folders created, renamed and deleted; a folder deleted and
  * recreated under the same name (new UIDVALIDITY) is reset and synced again.
  */
-import type { ImapFlow } from 'imapflow';
+import { ImapFlow } from 'imapflow';
 import { createTransport } from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadMailServersFromEnv, type MailServers } from '../../../e2e/mailserver/mailserver';
 import { startEngine, until, waitInSync, type Harness } from './testing/harness';
 import { bulkInsert, otherClient } from './testing/mail-store';
@@ -71,6 +71,22 @@ describe('live changes', () => {
     // Each of the three arrived by push (until() fails after 10 s); the latency is a benchmark figure.
     expect(latencies).toHaveLength(3);
     await waitInSync(h, other, ['INBOX']);
+  });
+
+  it('syncs what IDLE reports without selecting INBOX again (QRESYNC), and stays exact', async () => {
+    const opens = vi.spyOn(ImapFlow.prototype, 'mailboxOpen');
+    try {
+      await other.append('INBOX', testMessage(800).raw);
+      await until('the appended message', () => subjects('INBOX').includes('Message 800'), 10_000, 5);
+      await other.mailboxOpen('INBOX');
+      await other.messageFlagsAdd('1', ['$Pushed']);
+      await other.messageDelete('2');
+      await waitInSync(h, other, ['INBOX'], 5000);
+      const engineOpens = opens.mock.calls.filter((call, i) => call[0] === 'INBOX' && opens.mock.contexts[i] !== other);
+      expect(engineOpens).toEqual([]);
+    } finally {
+      opens.mockRestore();
+    }
   });
 
   it('applies flag changes, expunges and moves in INBOX (IDLE)', async () => {
