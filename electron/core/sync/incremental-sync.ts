@@ -162,6 +162,11 @@ export async function selectedIncrementalSync(client: ImapFlow, path: string, de
     client.off('expunge', onExpunge);
   }
   state.assertCurrent(generation);
+  if (vanished.length === 0 && changed.length === 0 && fresh.length === 0) {
+    // Nothing since the cursor (a nudge from the worker's STATUS poll, say): no delta at all.
+    state.cursorExists.set(path, mb.exists);
+    return 'unchanged';
+  }
   if (vanished.length > 0) deps.emit({ kind: 'expunge', ...ctx, uids: [...new Set(vanished)].sort((a, b) => a - b) });
   emitFlags(
     deps,
