@@ -31,6 +31,9 @@ const outbox = startOutbox(engine, undefined, {
 new BodyPrefetcher(db, engine, { maxMessageBytes: offlineLimitBytes() }).start();
 // Addresses seen in mail, for autocomplete: indexed in the background as messages arrive.
 startContactIndexer(db, { onIndexed: () => contactBook(db).invalidate() });
+// `window.petrelBenchmarkContacts(n)` for the benchmark suite (loaded on first call).
+(globalThis as { petrelBenchmarkContacts?: unknown }).petrelBenchmarkContacts ??= async (n?: number) =>
+  (await import('./contacts/bench')).benchmarkContacts(n);
 // Reconnect at once when the network comes back rather than waiting out the backoff.
 // The engine's own connections too: a laptop back online should not wait out a backoff.
 window.addEventListener('online', () => {

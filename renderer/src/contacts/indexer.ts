@@ -14,7 +14,10 @@ import type { ContactRecord, FolderRecord, MessageRecord, PetrelDb } from '../db
  * suggestions, it is not an address book.
  */
 
+/** Messages read per query (then the thread is yielded). */
 const CHUNK = 2000;
+/** Messages tallied in memory before the contacts are written: fewer, larger writes. */
+const WRITE_EVERY = 20_000;
 
 type Use = 'sent' | 'seen' | null;
 
@@ -82,24 +85,37 @@ function merge(old: ContactRecord | undefined, key: string, t: Tally): ContactRe
   };
 }
 
-/** Reads one chunk of a folder's new messages; false when the folder is done. */
-async function indexChunk(db: PetrelDb, f: FolderRecord, use: 'sent' | 'seen'): Promise<boolean> {
+/**
+ * Reads up to WRITE_EVERY of a folder's new messages (CHUNK at a time, yielding between) and
+ * writes their tally in one transaction; false when the folder is done.
+ */
+async function indexPart(db: PetrelDb, f: FolderRecord, use: 'sent' | 'seen', yieldEvery: () => Promise<void>): Promise<boolean> {
   const markOf = async () => {
     const mark = await db.contactMarks.get([f.accountId, f.path]);
     return mark && mark.uidValidity === f.uidValidity ? mark.uid : 0;
   };
   const from = await markOf();
-  // A read of its own (read-only): the index never holds up the sync's writes to messages.
-  const batch = await db.messages
-    .where('[accountId+path+uid]')
-    .between([f.accountId, f.path, from + 1], [f.accountId, f.path, Dexie.maxKey], true, true)
-    .limit(CHUNK)
-    .toArray();
-  const tallies = tally(
-    batch.filter((m) => m.uidValidity === f.uidValidity),
-    use,
-  );
-  const last = batch.at(-1);
+  const tallies = new Map<string, Tally>();
+  let last = from;
+  let read = 0;
+  let more = true;
+  while (more && read < WRITE_EVERY) {
+    // Reads of their own (read-only): the index never holds up the sync's writes to messages.
+    const batch = await db.messages
+      .where('[accountId+path+uid]')
+      .between([f.accountId, f.path, last + 1], [f.accountId, f.path, Dexie.maxKey], true, true)
+      .limit(CHUNK)
+      .toArray();
+    tally(
+      batch.filter((m) => m.uidValidity === f.uidValidity),
+      use,
+      tallies,
+    );
+    read += batch.length;
+    last = batch.at(-1)?.uid ?? last;
+    more = batch.length === CHUNK;
+    if (more) await yieldEvery();
+  }
   await db.transaction('rw', [db.contacts, db.contactMarks], async () => {
     // Counted meanwhile (another window's pass): counting again would count twice.
     if ((await markOf()) !== from) return;
@@ -108,11 +124,11 @@ async function indexChunk(db: PetrelDb, f: FolderRecord, use: 'sent' | 'seen'): 
       const old = await db.contacts.bulkGet(keys);
       await db.contacts.bulkPut(keys.map((k, i) => merge(old[i], k, tallies.get(k)!)));
     }
-    if (last && f.uidValidity !== null) {
-      await db.contactMarks.put({ accountId: f.accountId, path: f.path, uidValidity: f.uidValidity, uid: last.uid });
+    if (last > from && f.uidValidity !== null) {
+      await db.contactMarks.put({ accountId: f.accountId, path: f.path, uidValidity: f.uidValidity, uid: last });
     }
   });
-  return batch.length === CHUNK;
+  return more;
 }
 
 /** One pass over every folder's new messages. Resolves whether anything was read. */
@@ -130,7 +146,7 @@ export async function indexContacts(db: PetrelDb, yieldEvery: () => Promise<void
       if (!newest || newest.uid <= mark.uid) continue;
     }
     any = true;
-    while (await indexChunk(db, f, use)) await yieldEvery();
+    while (await indexPart(db, f, use, yieldEvery)) await yieldEvery();
     await yieldEvery();
   }
   return any;
