@@ -206,13 +206,17 @@ export async function idleDelay(servers: MailServers, owner: MailUser, folder: s
   await client.connect();
   const out: number[] = [];
   try {
-    await client.mailboxOpen(folder);
+    // EXAMINE, as the engine's INBOX connection does.
+    await client.mailboxOpen(folder, { readOnly: true });
     let onExists: (() => void) | null = null;
     client.on('exists', () => onExists?.());
+    // One IDLE for the whole series, as a mail client keeps it: Dovecot answers a freshly
+    // issued IDLE sooner than a long-running one, which would flatter the baseline.
+    void client.idle().catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1000));
     for (let k = 0; k < samples; k++) {
+      await new Promise((r) => setTimeout(r, 500 + Math.floor(Math.random() * 1000)));
       const seen = new Promise<number>((resolve) => (onExists = () => resolve(Date.now())));
-      void client.idle().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 150));
       const accepted = await deliver(`Idle probe ${folder} ${k} ${Date.now()}`);
       const at = await withTimeout(seen, 30_000, 'EXISTS');
       onExists = null;
