@@ -93,7 +93,8 @@ export function ComposeProvider(props: { children: ReactNode; timings?: Composer
       const what = kind === 'reply' || kind === 'replyAll' ? 'reply' : 'forward';
       setPreparing(`Preparing the ${what}…`);
       try {
-        const content = await respondContent(kind, key, { db, engine, accounts: accountsRef.current ?? [] });
+        const { unquoted, ...content } = await respondContent(kind, key, { db, engine, accounts: accountsRef.current ?? [] });
+        if (unquoted) addNotice('The original message could not be loaded (offline?), so the reply does not quote it.');
         // A reply is written at the top of the text; a forward first needs a recipient.
         openComposer(content, undefined, what === 'reply' ? 'body' : 'to');
       } catch (e) {

@@ -2,6 +2,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Account, MessageBody } from '../../../../shared/contract';
+import { PetrelError } from '../../../../shared/errors';
 import { applyBatch } from '../../db/apply-deltas';
 import type { PetrelDb } from '../../db/schema';
 import { A, batch, foldersDelta, header, newDb, upsert } from '../../db/test-fixtures';
@@ -116,6 +117,19 @@ describe('respondContent', () => {
     const asAttachment = await respondContent('forwardAsAttachment', [A, 'INBOX', 5], { db, engine: e, accounts: [account] });
     expect(asAttachment.attachments?.map((a) => [a.filename, a.contentType, a.contentBase64])).toEqual([['RE Plans.eml', 'message/rfc822', 'eHl6']]);
     expect(asAttachment.text).toBe('\n-- \nAlias sig');
+  });
+
+  it('offline with the body not cached, a reply opens without the quote; a forward cannot', async () => {
+    await setUp();
+    const offline: RespondEngine = {
+      call: (async () => {
+        throw new PetrelError('DISCONNECTED', 'Lost the connection to the Petrel engine.');
+      }) as RespondEngine['call'],
+    };
+    const c = await respondContent('reply', [A, 'INBOX', 5], { db, engine: offline, accounts: [account] });
+    expect(c).toMatchObject({ unquoted: true, to: 'Ann <ann@example.test>', subject: 'Re: Plans', inReplyTo: `<${A}.INBOX.5@example.test>` });
+    expect(c.html).not.toContain('blockquote');
+    await expect(respondContent('forward', [A, 'INBOX', 5], { db, engine: offline, accounts: [account] })).rejects.toMatchObject({ code: 'DISCONNECTED' });
   });
 
   it('a message no longer cached is a clear error', async () => {

@@ -2,6 +2,7 @@ import { MAX_ATTACHMENTS_BYTES, type Account, type AttachmentMeta } from '../../
 import { PetrelError } from '../../../../shared/errors';
 import { messageBody, putBody, type BodyRecord, type MessageKey, type MessageRecord, type PetrelDb } from '../../db';
 import type { EngineConnection } from '../../ipc/connect';
+import { isRetryable } from '../../ops';
 import type { ComposerAttachment, ComposerContent } from '../../outbox';
 import { sanitizeMessageHtml } from '../reader/sanitize';
 import { editorText, sanitizeEditorHtml } from './editor-html';
@@ -99,8 +100,11 @@ export interface RespondDeps {
   locale?: string;
 }
 
+/** Content for the composer; `unquoted`: the original could not be loaded (offline), so it is not quoted. */
+export type RespondContent = Partial<ComposerContent> & { unquoted?: true };
+
 /** The composer's starting content for answering or forwarding the message at `key`. */
-export async function respondContent(kind: RespondKind, key: MessageKey, deps: RespondDeps): Promise<Partial<ComposerContent>> {
+export async function respondContent(kind: RespondKind, key: MessageKey, deps: RespondDeps): Promise<RespondContent> {
   const { db, engine } = deps;
   const m = await db.messages.get(key);
   if (!m) throw new PetrelError('NOT_FOUND', 'This message is no longer here. It may have been moved or deleted.');
@@ -114,9 +118,17 @@ export async function respondContent(kind: RespondKind, key: MessageKey, deps: R
   if (kind === 'reply' || kind === 'replyAll') {
     const folder = await db.folders.get([m.accountId, m.path]);
     const { to, cc } = replyRecipients(m, { all: kind === 'replyAll', own: ownAddresses(account), inSent: folder?.specialUse === 'sent' });
-    const body = replyBody(m, quotable(await originalBody(db, engine, m)), signature, deps.locale);
+    // Offline with the body not cached yet, a reply still goes out, just without the quote.
+    let quoted: QuotedBody | null = null;
+    try {
+      quoted = quotable(await originalBody(db, engine, m));
+    } catch (e) {
+      if (!(e instanceof PetrelError && isRetryable(e.code))) throw e;
+    }
+    const body = quoted ? replyBody(m, quoted, signature, deps.locale) : newMessageBody(signature);
     const thread = threadHeaders(m);
     return {
+      ...(quoted ? {} : { unquoted: true }),
       ...base,
       to: addressField(to),
       cc: addressField(cc),
