@@ -13,6 +13,7 @@ import {
   pageCursorOf,
   unifiedInbox,
 } from './queries';
+import { buildFolderAnchors, clearAnchors, hasAnchors } from './folder-anchors';
 import { removeAccount } from './remove-account';
 import type { MessageRecord, PetrelDb } from './schema';
 import { A, B, cursor, folderInfo, foldersDelta, header, newDb, upsert } from './test-fixtures';
@@ -24,6 +25,7 @@ function db(): PetrelDb {
   return d;
 }
 afterEach(async () => {
+  clearAnchors();
   for (const d of dbs.splice(0)) await d.delete();
 });
 
@@ -102,6 +104,34 @@ describe('folderMessages by offset', () => {
     }
     expect(await folderMessages(d, A, 'INBOX', { offset: 5, limit: 0 })).toEqual([]);
     expect(await folderMessages(d, A, 'Empty', { offset: 5, limit: 10 })).toEqual([]);
+  });
+
+  it('starts from a folder anchor when it is still in place, and never trusts a stale one', async () => {
+    const d = db();
+    // 95 messages, runs of 4 equal dates, so anchors (every 10th here) fall inside runs.
+    const msgs = Array.from({ length: 95 }, (_, i) => header(A, 'INBOX', i + 1, { date: T0 + Math.floor(((i * 37) % 95) / 4) * 1000 }));
+    await applyBatch(d, [upsert(A, 'INBOX', msgs), upsert(B, 'INBOX', [header(B, 'INBOX', 1, { date: T0 })])]);
+    const list = async () => (await folderMessages(d, A, 'INBOX', { limit: 1000 })).map((m) => m.uid);
+    const windows = async () => {
+      const expected = await list();
+      for (const offset of [0, 9, 10, 11, 19, 20, 37, 50, 89, 90, 94, 95]) {
+        const page = await folderMessages(d, A, 'INBOX', { offset, limit: 7 });
+        expect(page.map((m) => m.uid), `offset ${offset}`).toEqual(expected.slice(offset, offset + 7));
+      }
+    };
+    await buildFolderAnchors(d, A, 'INBOX', 10);
+    expect(hasAnchors(d, A, 'INBOX')).toBe(true);
+    await windows();
+    // Newer mail moves every position: the anchors are checked, found stale and dropped.
+    await applyBatch(d, [upsert(A, 'INBOX', [header(A, 'INBOX', 200, { date: T0 + 1e6 }), header(A, 'INBOX', 201, { date: T0 + 5000 })])]);
+    await windows();
+    expect(hasAnchors(d, A, 'INBOX')).toBe(false);
+    // Read again, then a message removed above an anchor.
+    await buildFolderAnchors(d, A, 'INBOX', 10);
+    const expected = await list();
+    await applyBatch(d, [{ kind: 'expunge', accountId: A, path: 'INBOX', uidValidity: '1', uids: [expected[3]!] }]);
+    await windows();
+    expect(hasAnchors(d, A, 'INBOX')).toBe(false);
   });
 
   it('works inside liveQuery: a window below the top moves when newer mail comes', async () => {

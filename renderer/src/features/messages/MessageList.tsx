@@ -1,7 +1,8 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useLiveQuery } from 'dexie-react-hooks';
-import { memo, useId, useRef, type KeyboardEvent, type MouseEvent } from 'react';
+import { memo, useEffect, useId, useRef, type KeyboardEvent, type MouseEvent } from 'react';
 import { allFolders, folder as folderQuery, folderMessages, isInboxPath, rowKey, unifiedInbox, type MessageRecord } from '../../db';
+import { ANCHOR_STEP, hasAnchors, wantAnchors } from '../../db/folder-anchors';
 import { useDb } from '../../db/db-context';
 import { Icon } from '../../components/Icon';
 import type { MessageAction } from '../actions/actions';
@@ -88,6 +89,14 @@ export function MessageList(props: {
     [db, sourceKey],
   );
   const count = info?.cachedTotal ?? 0;
+  // A long folder: its jump anchors are read in the background, so a jump into it is quick.
+  const long = source.kind === 'folder' && count >= 2 * ANCHOR_STEP;
+  useEffect(() => {
+    if (!long || source.kind !== 'folder' || hasAnchors(db, source.accountId, source.path)) return;
+    // After the first rows had their turn.
+    wantAnchors(db, source.accountId, source.path, { delayMs: 200 });
+    // `sourceKey` stands for the source.
+  }, [db, sourceKey, long]);
   const virtual = useVirtualizer({
     count,
     getScrollElement: () => parent.current,
