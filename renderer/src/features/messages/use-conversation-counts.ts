@@ -1,18 +1,23 @@
-import { useLiveQuery } from 'dexie-react-hooks';
 import { conversationsOf, rowKey, trashAndJunk, type MessageRecord } from '../../db';
 import { useDb } from '../../db/db-context';
+import { useThrottledQuery } from './throttled-query';
+
+/** Least time between two walks while mail is being written (a first sync commits batch after batch). */
+const REFRESH_MS = 1000;
 
 /**
  * How many messages each of the visible rows' conversations holds (rowKey → count), for the
  * list's badges. One walk for all rows, Message-IDs plus the cheap subject fallback ('own'),
  * so a 100k folder costs what its ~20 visible rows cost. Live: a reply arriving in another
- * folder updates the badge; unrelated writes (the rest of a first sync) do not re-run it,
- * since the query only reads index keys of these rows' threads.
+ * folder updates the badge. Not a Dexie live query: Dexie reports every bulk write of 50 or
+ * more records (each sync batch) as a change of the whole table, which re-ran the walk after
+ * every batch of a first sync; here writes re-run it at most once a second.
  */
 export function useConversationCounts(rows: readonly MessageRecord[]): ReadonlyMap<string, number> | undefined {
   const db = useDb();
   const signature = rows.map(rowKey).join('\u0001');
-  return useLiveQuery(
+  return useThrottledQuery(
+    db,
     async () => {
       if (rows.length === 0) return new Map<string, number>();
       const exclude = await trashAndJunk(db, rows.map((r) => r.accountId));
@@ -20,6 +25,7 @@ export function useConversationCounts(rows: readonly MessageRecord[]): ReadonlyM
       return new Map([...all].map(([key, members]) => [key, members.length]));
     },
     // `signature` stands for the rows (a new array of the same rows must not re-run it).
-    [db, signature],
+    [signature],
+    { tables: ['messages', 'folders'], intervalMs: REFRESH_MS },
   );
 }

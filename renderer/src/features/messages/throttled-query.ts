@@ -1,0 +1,103 @@
+import { Dexie, type ObservabilitySet } from 'dexie';
+import { useEffect, useState } from 'react';
+import type { PetrelDb } from '../../db';
+
+/**
+ * Runs `run` at once when asked, unless it ran less than `intervalMs` ago: then once, at the end
+ * of the interval, however often it was asked meanwhile. A lone change is seen at once; a burst
+ * (a first sync committing batch after batch) costs one run per interval.
+ */
+export class Throttle {
+  private lastAt = -Infinity;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly run: () => void,
+    private readonly intervalMs: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  ask(): void {
+    if (this.closed || this.timer !== undefined) return;
+    const wait = this.lastAt + this.intervalMs - this.now();
+    if (wait <= 0) {
+      this.fire();
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.fire();
+    }, wait);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private fire(): void {
+    if (this.closed) return;
+    this.lastAt = this.now();
+    this.run();
+  }
+}
+
+/**
+ * Like useLiveQuery, for queries too costly to re-run after every write of a burst: the result
+ * of `query` (the last one until the next arrives), read again when `deps` change (at once) and
+ * after writes to `tables` (throttled,
+ * see Throttle). Dexie's own live queries re-run after every batch of a sync whatever they read:
+ * it reports any bulk write of 50 or more records as a change of the whole table.
+ */
+export function useThrottledQuery<T>(
+  db: PetrelDb,
+  query: () => Promise<T>,
+  deps: readonly unknown[],
+  options: { tables: readonly string[]; intervalMs: number },
+): T | undefined {
+  const [value, setValue] = useState<T | undefined>(undefined);
+  useEffect(() => {
+    let closed = false;
+    let running = false;
+    let again = false;
+    const read = () => {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      query()
+        .then(
+          (value) => {
+            if (!closed) setValue(value);
+          },
+          (e: unknown) => console.error('query:', e),
+        )
+        .finally(() => {
+          running = false;
+          if (again && !closed) {
+            again = false;
+            throttle.ask();
+          }
+        });
+    };
+    const throttle = new Throttle(read, options.intervalMs);
+    const parts = options.tables.map((t) => `idb://${db.name}/${t}/`);
+    const onMutated = (changed: ObservabilitySet) => {
+      if (changed.all !== undefined || parts.some((p) => changed[p] !== undefined)) throttle.ask();
+    };
+    Dexie.on('storagemutated', onMutated);
+    throttle.ask();
+    return () => {
+      closed = true;
+      throttle.close();
+      Dexie.on.storagemutated.unsubscribe(onMutated);
+    };
+    // The caller's deps stand for the query.
+  }, [db, ...deps]);
+  // Until the first read for new deps, the last result stands (a keyed result, such as counts by
+  // row, stays right for the rows it has).
+  return value;
+}
