@@ -46,8 +46,9 @@ export class Throttle {
 
 /**
  * Like useLiveQuery, for queries too costly to re-run after every write of a burst: the result
- * of `query` (the last one until the next arrives), read again when `deps` change (at once) and
- * after writes to `tables` (throttled,
+ * of `query` (the last one until the next arrives), read again when `deps` change (at once, or
+ * after `firstDelayMs`: deps changing again before that cancel the read) and after writes to
+ * `tables` (throttled,
  * see Throttle). Dexie's own live queries re-run after every batch of a sync whatever they read:
  * it reports any bulk write of 50 or more records as a change of the whole table.
  */
@@ -55,7 +56,7 @@ export function useThrottledQuery<T>(
   db: PetrelDb,
   query: () => Promise<T>,
   deps: readonly unknown[],
-  options: { tables: readonly string[]; intervalMs: number },
+  options: { tables: readonly string[]; intervalMs: number; firstDelayMs?: number },
 ): T | undefined {
   const [value, setValue] = useState<T | undefined>(undefined);
   useEffect(() => {
@@ -89,9 +90,11 @@ export function useThrottledQuery<T>(
       if (changed.all !== undefined || parts.some((p) => changed[p] !== undefined)) throttle.ask();
     };
     Dexie.on('storagemutated', onMutated);
-    throttle.ask();
+    const first = options.firstDelayMs ? setTimeout(() => throttle.ask(), options.firstDelayMs) : undefined;
+    if (first === undefined) throttle.ask();
     return () => {
       closed = true;
+      if (first !== undefined) clearTimeout(first);
       throttle.close();
       Dexie.on.storagemutated.unsubscribe(onMutated);
     };
