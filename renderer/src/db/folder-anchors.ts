@@ -52,7 +52,12 @@ export function anchorBefore(db: PetrelDb, accountId: string, path: string, posi
  * after `delayMs`, not sooner than REBUILD_MIN_INTERVAL_MS after the last read, and outside the
  * caller's transaction or live query.
  */
-export function wantAnchors(db: PetrelDb, accountId: string, path: string, options: { stale?: boolean; delayMs?: number } = {}): void {
+export function wantAnchors(
+  db: PetrelDb,
+  accountId: string,
+  path: string,
+  options: { stale?: boolean; refresh?: boolean; delayMs?: number } = {},
+): void {
   const key = cacheKey(db, accountId, path);
   if (options.stale) cache.delete(key);
   if (scheduled.has(key) || building.has(key)) return;
@@ -60,11 +65,20 @@ export function wantAnchors(db: PetrelDb, accountId: string, path: string, optio
   const wait = Math.max(options.delayMs ?? 0, (lastBuild.get(key) ?? -Infinity) + REBUILD_MIN_INTERVAL_MS - Date.now());
   setTimeout(() => {
     scheduled.delete(key);
-    if (!cache.has(key)) void buildFolderAnchors(db, accountId, path).catch(() => undefined);
+    if (options.refresh || !cache.has(key)) void buildFolderAnchors(db, accountId, path).catch(() => undefined);
   }, wait);
 }
 
-/** Whether anchors of the folder are cached. */
+/**
+ * How far into the list the folder's anchors reach (0: none). Anchors read while the folder
+ * was shorter (during its first sync) stay right where they are, but end early.
+ */
+export function anchorsReach(db: PetrelDb, accountId: string, path: string): number {
+  const entry = cache.get(cacheKey(db, accountId, path));
+  return entry ? entry.anchors.length * entry.step : 0;
+}
+
+/** Whether anchors of the folder are cached (tests). */
 export function hasAnchors(db: PetrelDb, accountId: string, path: string): boolean {
   return cache.has(cacheKey(db, accountId, path));
 }

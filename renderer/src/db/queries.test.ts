@@ -13,7 +13,7 @@ import {
   pageCursorOf,
   unifiedInbox,
 } from './queries';
-import { buildFolderAnchors, clearAnchors, hasAnchors } from './folder-anchors';
+import { anchorsReach, buildFolderAnchors, clearAnchors, hasAnchors } from './folder-anchors';
 import { removeAccount } from './remove-account';
 import type { MessageRecord, PetrelDb } from './schema';
 import { A, B, cursor, folderInfo, foldersDelta, header, newDb, upsert } from './test-fixtures';
@@ -122,6 +122,8 @@ describe('folderMessages by offset', () => {
     await buildFolderAnchors(d, A, 'INBOX', 10);
     expect(hasAnchors(d, A, 'INBOX')).toBe(true);
     await windows();
+    // Still in place: checked and kept.
+    expect(hasAnchors(d, A, 'INBOX')).toBe(true);
     // Newer mail moves every position: the anchors are checked, found stale and dropped.
     await applyBatch(d, [upsert(A, 'INBOX', [header(A, 'INBOX', 200, { date: T0 + 1e6 }), header(A, 'INBOX', 201, { date: T0 + 5000 })])]);
     await windows();
@@ -132,6 +134,20 @@ describe('folderMessages by offset', () => {
     await applyBatch(d, [{ kind: 'expunge', accountId: A, path: 'INBOX', uidValidity: '1', uids: [expected[3]!] }]);
     await windows();
     expect(hasAnchors(d, A, 'INBOX')).toBe(false);
+  });
+
+  it('uses anchors read while the folder was shorter (a first sync adds older mail below them)', async () => {
+    const d = db();
+    const batch = (from: number, to: number) => upsert(A, 'INBOX', Array.from({ length: to - from + 1 }, (_, i) => header(A, 'INBOX', from + i, { date: T0 + (from + i) * 1000 })));
+    await applyBatch(d, [batch(71, 100)]);
+    await buildFolderAnchors(d, A, 'INBOX', 10);
+    expect(anchorsReach(d, A, 'INBOX')).toBe(30);
+    await applyBatch(d, [batch(1, 70)]);
+    const expected = Array.from({ length: 100 }, (_, i) => 100 - i);
+    for (const offset of [15, 25, 29, 30, 45, 77, 95]) {
+      expect((await folderMessages(d, A, 'INBOX', { offset, limit: 6 })).map((m) => m.uid), `offset ${offset}`).toEqual(expected.slice(offset, offset + 6));
+    }
+    expect(hasAnchors(d, A, 'INBOX')).toBe(true);
   });
 
   it('works inside liveQuery: a window below the top moves when newer mail comes', async () => {

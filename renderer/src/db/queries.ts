@@ -102,6 +102,8 @@ function folderWindow(db: PetrelDb, accountId: string, path: string, offset: num
       if (ties.some((k) => k[2] === anchor.uid) && newer + tiesBefore === anchor.position) {
         upper = anchor.date;
         walk = tiesBefore + offset - anchor.position;
+        // Read while the folder was shorter: right, but ending early.
+        if (offset - anchor.position >= ANCHOR_STEP) wantAnchors(db, accountId, path, { refresh: true });
       } else {
         wantAnchors(db, accountId, path, { stale: true });
       }

@@ -2,7 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useLiveQuery } from 'dexie-react-hooks';
 import { memo, useEffect, useId, useRef, type KeyboardEvent, type MouseEvent } from 'react';
 import { allFolders, folder as folderQuery, folderMessages, isInboxPath, rowKey, unifiedInbox, type MessageRecord } from '../../db';
-import { ANCHOR_STEP, hasAnchors, wantAnchors } from '../../db/folder-anchors';
+import { ANCHOR_STEP, anchorsReach, wantAnchors } from '../../db/folder-anchors';
 import { useDb } from '../../db/db-context';
 import { Icon } from '../../components/Icon';
 import type { MessageAction } from '../actions/actions';
@@ -14,6 +14,8 @@ import { extend, single, toggle, type Selection } from './selection';
 import { useConversationCounts } from './use-conversation-counts';
 
 const ROW_HEIGHT = 74;
+/** A long folder's jump anchors are read once its length has not changed for this long. */
+const ANCHORS_AFTER_MS = 1000;
 const PAGE = 100;
 
 /** The list's action keys (lower-case letters without Shift; '#' and '!' come with it). */
@@ -89,14 +91,15 @@ export function MessageList(props: {
     [db, sourceKey],
   );
   const count = info?.cachedTotal ?? 0;
-  // A long folder: its jump anchors are read in the background, so a jump into it is quick.
-  const long = source.kind === 'folder' && count >= 2 * ANCHOR_STEP;
+  // A long folder: its jump anchors are read in the background (once its length has stayed the
+  // same for a moment: not batch after batch of a first sync), so a jump into it is quick.
   useEffect(() => {
-    if (!long || source.kind !== 'folder' || hasAnchors(db, source.accountId, source.path)) return;
-    // After the first rows had their turn.
-    wantAnchors(db, source.accountId, source.path, { delayMs: 200 });
+    if (source.kind !== 'folder' || count < 2 * ANCHOR_STEP) return;
+    if (anchorsReach(db, source.accountId, source.path) > count - ANCHOR_STEP) return;
+    const timer = setTimeout(() => wantAnchors(db, source.accountId, source.path, { refresh: true }), ANCHORS_AFTER_MS);
+    return () => clearTimeout(timer);
     // `sourceKey` stands for the source.
-  }, [db, sourceKey, long]);
+  }, [db, sourceKey, count]);
   const virtual = useVirtualizer({
     count,
     getScrollElement: () => parent.current,
