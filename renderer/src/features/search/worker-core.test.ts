@@ -240,6 +240,22 @@ describe('search worker', () => {
     expect(await total('papaya is:unread')).toBe(60);
     // The body of message 10 survived every whole-table re-read.
     expect(keysOf(await client.search('mango'))).toEqual(['A:INBOX:10']);
+
+    // A long burst of big batches: one pass when the longest lag is reached; what comes after
+    // that pass waits again (a pass does not chase the burst).
+    clock += 60_000;
+    await applyBatch(db, [upsert(A, 'INBOX', big(300))]);
+    await until('a lone big batch', async () => ((await total('papaya')) === 180 ? true : undefined));
+    await applyBatch(db, [upsert(A, 'INBOX', big(400))]);
+    expect(await waiting()).toBeGreaterThan(0);
+    clock += 5000;
+    await applyBatch(db, [upsert(A, 'INBOX', big(500))]);
+    await until('the pass at the longest lag', async () => ((await total('papaya')) === 300 ? true : undefined));
+    await applyBatch(db, [upsert(A, 'INBOX', big(600))]);
+    expect(await waiting()).toBeGreaterThan(0);
+    expect(await total('papaya')).toBe(300);
+    clock += 1000;
+    await until('the pause', async () => ((await total('papaya')) === 360 ? true : undefined));
   });
 
   it('supersedes a query in flight with a newer one', async () => {

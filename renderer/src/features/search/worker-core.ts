@@ -129,6 +129,12 @@ export class SearchWorkerCore {
   private changesSince: number | null = null;
   private lastMutationAt = -Infinity;
   private inBurst = false;
+  /**
+   * A pass over the waiting changes is under way: its keys are read to the end, while ranges
+   * arriving meanwhile wait for the next pass (each whole-table range would otherwise put every
+   * key back in the queue, and a long burst, such as an offline download, would never let go).
+   */
+  private draining = false;
   private changeTimer: ReturnType<typeof setTimeout> | undefined;
   private folders: FolderRecord[] | null = null;
   private running = false;
@@ -283,6 +289,7 @@ export class SearchWorkerCore {
    */
   private changesDue(): boolean {
     if (!this.hasChanges()) return false;
+    if (this.draining && this.changedKeys.size > 0) return true;
     if (!this.inBurst) return true;
     const now = this.opts.now();
     const due = Math.min(this.lastMutationAt + this.opts.burstQuietMs, (this.changesSince ?? now) + this.opts.burstMaxLagMs);
@@ -473,7 +480,9 @@ export class SearchWorkerCore {
     const versionBefore = this.index.version;
     // Ranges (a folder reset or removed, an account removed): drop what is gone, re-read the rest.
     // Overlapping ranges are read once: a burst of sync batches reports the whole table each time.
-    const ranges = mergeRanges(this.changedRanges.splice(0));
+    // Taken at the start of a pass only.
+    const ranges = this.draining && this.changedKeys.size > 0 ? [] : mergeRanges(this.changedRanges.splice(0));
+    this.draining = true;
     for (const { from, to, bodies } of ranges) {
       const present = await db.messages.where(':id').between(from, to, true, true).primaryKeys();
       const presentSet = new Set(present.map((k) => messageKeyString(k[0], k[1], k[2])));
@@ -502,9 +511,11 @@ export class SearchWorkerCore {
       if (this.bodyMaybe.delete(ks) || this.index.hasBody(this.index.docOf(ks))) withBody.push(key);
       if (batch.length >= this.opts.changePage) break;
     }
-    if (!this.hasChanges()) {
-      this.changesSince = null;
-      this.bodyMaybe.clear();
+    if (this.changedKeys.size === 0) {
+      // The pass is over; ranges that came during it start the wait for the next one now.
+      this.draining = false;
+      this.changesSince = this.changedRanges.length > 0 ? this.opts.now() : null;
+      if (this.changedRanges.length === 0) this.bodyMaybe.clear();
     }
     if (batch.length > 0) {
       const [messages, bodies] = await Promise.all([
