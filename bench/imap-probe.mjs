@@ -9,13 +9,21 @@
  * With BENCH_PROBE_TRACE=1 it also logs every IMAP command the engine runs, with its
  * duration, and the process's memory every 250 ms (for finding where time and memory go).
  */
+import { appendFileSync } from 'node:fs';
 import process from 'node:process';
 import { setInterval } from 'node:timers';
 import { ImapFlow } from 'imapflow';
 
+/** BENCH_PROBE_LOG=<file>: every line also goes to that file (the bench keeps the host's stderr to itself). */
+const logFile = process.env.BENCH_PROBE_LOG;
+const write = (/** @type {string} */ line) => {
+  process.stderr.write(line);
+  if (logFile) appendFileSync(logFile, line);
+};
+
 const idle = ImapFlow.prototype.idle;
 ImapFlow.prototype.idle = function (...args) {
-  process.stderr.write(`[bench-probe] idle ${Date.now()} ${this.id} ${this.mailbox ? this.mailbox.path : '-'}\n`);
+  write(`[bench-probe] idle ${Date.now()} ${this.id} ${this.mailbox ? this.mailbox.path : '-'}\n`);
   return idle.apply(this, args);
 };
 
@@ -25,8 +33,17 @@ if (process.env.BENCH_PROBE_TRACE === '1') {
   proto.exec = function (/** @type {unknown[]} */ ...args) {
     const started = Date.now();
     const id = /** @type {{ id: string }} */ (this).id;
-    const done = () => process.stderr.write(`[bench-probe] cmd ${started} ${Date.now() - started} ${id} ${String(args[0])}\n`);
+    const done = () => write(`[bench-probe] cmd ${started} ${Date.now() - started} ${id} ${String(args[0])}\n`);
     const result = exec.apply(this, args);
+    result.then(done, done);
+    return result;
+  };
+  const connect = /** @type {(...args: unknown[]) => Promise<unknown>} */ (proto.connect);
+  proto.connect = function (/** @type {unknown[]} */ ...args) {
+    const started = Date.now();
+    const id = /** @type {{ id: string }} */ (this).id;
+    const done = () => write(`[bench-probe] cmd ${started} ${Date.now() - started} ${id} connect(all)\n`);
+    const result = connect.apply(this, args);
     result.then(done, done);
     return result;
   };

@@ -27,7 +27,22 @@ export function snapshotOf(client: ImapFlow, accountId: string, path: string, mb
 }
 
 export async function selectFolder(client: ImapFlow, path: string): Promise<MailboxObject> {
+  if (path.toUpperCase() === 'INBOX') knowInbox(client);
   return client.mailboxOpen(path, { readOnly: true });
+}
+
+/**
+ * imapflow LISTs (and LSUBs) a folder it has not listed on this connection before selecting
+ * it, only to copy the delimiter and special use into the mailbox object, which the engine
+ * never reads there. On the INBOX connection those are two round trips before every first
+ * EXAMINE (a resync waits for them); INBOX always exists (RFC 3501 5.1), so it is entered in
+ * imapflow's folder cache as listed. Its internal cache: when it is not there (another
+ * imapflow), nothing is done and the LIST runs as before.
+ */
+export function knowInbox(client: ImapFlow): void {
+  const folders = (client as unknown as { folders?: unknown }).folders;
+  if (!(folders instanceof Map) || folders.has('INBOX')) return;
+  folders.set('INBOX', { path: 'INBOX', pathAsListed: 'INBOX', name: 'INBOX', flags: new Set<string>(), listed: true });
 }
 
 /** Every UID in the selected folder, ascending (ESEARCH, RFC 4731, answers in compact form). */
