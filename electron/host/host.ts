@@ -63,6 +63,8 @@ async function main(): Promise<number> {
     }
     throw e;
   }
+  // Logged in by the time the page asks to resume (it reads its cache first).
+  void engine.sync.preconnect();
   process.stdout.write(`${server.url}\n`);
   log.info(`Petrel ${PETREL_VERSION} serving on ${server.url.replace(token, '<token>')}; data in ${dataDir}`);
   if (args.open) openBrowser(server.url);

@@ -68,6 +68,8 @@ async function start(): Promise<void> {
     secrets: new FileSecretStore(dataDir, safeStorageCodec(), log.child('secrets')),
   });
   const server = createRpcServer(engine, 'electron');
+  // Logged in by the time the window asks to resume (it reads its cache first).
+  void engine.sync.preconnect();
   const ipc = serveElectronIpc({
     allowedOrigins: [appOrigin],
     onTransport: (transport) => server.attach(transport),

@@ -11,7 +11,7 @@ import { PetrelError } from '../../../shared/errors';
 import type { Logger } from '../log';
 import { Backoff, needsPerson } from './backoff';
 import { BodyFetcher, type BodyRef } from './body-fetcher';
-import { openConnection, toPetrelError, type SyncAccount } from './connection';
+import { connectionLost, openConnection, toPetrelError, type ConnectionRole, type SyncAccount } from './connection';
 import { FolderBook } from './folder-book';
 import { INBOX } from './inbox-watcher';
 import { executeOperation, type OperationOutcome } from './operations';
@@ -21,6 +21,10 @@ import { AccountSyncState } from './sync-context';
 export type { AccountSyncOptions } from './session';
 
 const STABLE_SESSION_MS = 30_000;
+/** Connections opened ahead of the first resume are used only this young, and closed when unused this long. */
+const EARLY_MS = 60_000;
+
+type SessionRole = Extract<ConnectionRole, 'worker' | 'inbox'>;
 
 export class AccountSync implements SessionOwner {
   readonly state: AccountSyncState;
@@ -33,6 +37,8 @@ export class AccountSync implements SessionOwner {
   private closed = false;
   private wakeSleep: (() => void) | null = null;
   private restartNow = false;
+  /** Connections opened (and logged in) ahead of the first session by preconnect(). */
+  private early: { at: number; clients: Map<SessionRole, Promise<ImapFlow>>; timer: NodeJS.Timeout } | null = null;
 
   constructor(
     private sa: SyncAccount,
@@ -60,6 +66,26 @@ export class AccountSync implements SessionOwner {
     if (!this.closed) this.sink(delta);
   }
 
+  /**
+   * Opens and logs in the session's two connections ahead of start(), so the first sync
+   * after launch does not wait for TCP, TLS, LOGIN and imapflow's setup commands (the app
+   * opens meanwhile and reads what it holds). Nothing is selected or synced until start().
+   * Resolves when both attempts are over (failures are left to the session).
+   */
+  preconnect(): Promise<void> {
+    if (this.closed || this.running || this.early) return Promise.resolve();
+    const clients = new Map<SessionRole, Promise<ImapFlow>>();
+    for (const role of ['worker', 'inbox'] as const) {
+      const c = openConnection(this.sa, role, this.options, this.log);
+      c.catch(() => undefined);
+      clients.set(role, c);
+    }
+    const timer = setTimeout(() => this.dropEarly(), EARLY_MS);
+    timer.unref();
+    this.early = { at: Date.now(), clients, timer };
+    return Promise.allSettled(clients.values()).then(() => undefined);
+  }
+
   /** Starts syncing (once). */
   start(): void {
     this.running ??= this.loop();
@@ -77,6 +103,7 @@ export class AccountSync implements SessionOwner {
   /** Drops the session (if any) and connects again without waiting for the backoff. */
   reconnect(): void {
     this.restartNow = true;
+    this.dropEarly();
     this.backoff.reset();
     this.session?.stop();
     this.wakeSleep?.();
@@ -169,10 +196,43 @@ export class AccountSync implements SessionOwner {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.dropEarly();
     this.session?.stop();
     this.wakeSleep?.();
     this.bodies.close();
     await this.running;
+  }
+
+  /**
+   * A connection for a new session: the one opened ahead for this role when it is young
+   * and still usable (taken once), otherwise a new one. One that failed or was lost is
+   * replaced, not reported: preconnect() is only a head start.
+   */
+  private connection(role: SessionRole): Promise<ImapFlow> {
+    const early = this.early && Date.now() - this.early.at < EARLY_MS ? this.early.clients.get(role) : undefined;
+    this.early?.clients.delete(role);
+    if (this.early?.clients.size === 0) this.dropEarly();
+    const fresh = () => openConnection(this.sa, role, this.options, this.log);
+    if (!early) return fresh();
+    return early.then(
+      (c) => {
+        if (!connectionLost(c)) {
+          this.log.info(`${role} connection opened ahead is used`);
+          return c;
+        }
+        c.close();
+        return fresh();
+      },
+      () => fresh(),
+    );
+  }
+
+  /** Closes connections opened ahead that no session took. */
+  private dropEarly(): void {
+    if (!this.early) return;
+    clearTimeout(this.early.timer);
+    for (const c of this.early.clients.values()) c.then((client) => client.close(), () => undefined);
+    this.early = null;
   }
 
   private setStatus(status: Omit<AccountStatus, 'accountId'>): void {
@@ -184,7 +244,7 @@ export class AccountSync implements SessionOwner {
     while (!this.closed) {
       this.restartNow = false;
       this.setStatus({ state: 'connecting' });
-      const session = new Session(this.sa, this, this.options, this.log);
+      const session = new Session(this.sa, this, this.options, this.log, (role) => this.connection(role));
       this.session = session;
       let error: PetrelError | null = null;
       let onlineAt = 0;

@@ -2,7 +2,8 @@
  * Resuming from the renderer's cursors: changes made while the engine was closed
  * converge through QRESYNC (no reset, only what changed is sent); replaying from an OLD
  * cursor converges too; a renderer that reconnects mid-sync (a second resume) still
- * ends exact, and no cursor from before the resume reaches it.
+ * ends exact, and no cursor from before the resume reaches it. Connections opened ahead
+ * of the first resume (preconnect) carry it, and sync nothing before it.
  */
 import type { ImapFlow } from 'imapflow';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +90,33 @@ describe('resume', () => {
     await third.engine.resume(oldCursors);
     await waitInSync(third, other, FOLDERS);
     expect(since(model, mark).filter((d) => d.kind === 'reset')).toEqual([]);
+  });
+
+  it('opens the connections ahead of the first resume, syncs nothing before it, then resyncs on them', async () => {
+    await servers.resetUser('alice');
+    await bulkInsert(servers, 'alice', 'INBOX', Array.from({ length: 20 }, (_, i) => ({ raw: testMessage(i).raw })));
+    other = await otherClient(servers, 'alice');
+    const model = new ReferenceModel();
+    const first = engine(model);
+    await first.engine.resume([]);
+    await waitInSync(first, other, ['INBOX']);
+    await first.close();
+    await other.append('INBOX', testMessage(500).raw);
+
+    const mark = model.log.length;
+    const second = engine(model);
+    await second.engine.preconnect();
+    // Both connections are logged in now; the renderer has not said what it holds yet.
+    expect(since(model, mark)).toEqual([]);
+    const used = (role: string) => second.logs.some((l) => l.includes(`${role} connection opened ahead is used`));
+    expect(used('worker') || used('inbox')).toBe(false);
+    await second.engine.resume(model.cursorList());
+    await waitInSync(second, other, ['INBOX']);
+    expect(used('worker')).toBe(true);
+    expect(used('inbox')).toBe(true);
+    const sent = since(model, mark);
+    expect(sent.filter((d) => d.kind === 'reset')).toEqual([]);
+    expect(upserted(sent)).toBe(1);
   });
 
   it('converges when the renderer resumes again in the middle of a big initial sync', async () => {

@@ -44,10 +44,12 @@ export class Session {
   private stopped = false;
 
   constructor(
-    private readonly sa: SyncAccount,
+    sa: SyncAccount,
     private readonly owner: SessionOwner,
     private readonly options: AccountSyncOptions,
     private readonly log: Logger,
+    /** How a connection is had; default: a new one (the account may hand over one opened ahead). */
+    private readonly connect: (role: 'worker' | 'inbox') => Promise<ImapFlow> = (role) => openConnection(sa, role, options, log),
   ) {
     this.ended = new Promise<never>((_, reject) => {
       this.failed = reject;
@@ -57,7 +59,7 @@ export class Session {
 
   async start(): Promise<void> {
     const open = (role: 'worker' | 'inbox') =>
-      openConnection(this.sa, role, this.options, this.log).then((c) => {
+      this.connect(role).then((c) => {
         this.clients.push(c);
         if (this.stopped) c.close();
         return c;

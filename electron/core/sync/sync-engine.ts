@@ -5,8 +5,9 @@
  *
  * Per account (see AccountSync): a worker connection (folder list, STATUS polling, syncs
  * of all folders but INBOX), an INBOX connection in IDLE (push), and a short-lived one
- * for bodies on demand. Nothing starts before the first `resume`, so no account is
- * synced from scratch only because the renderer had not said what it holds yet.
+ * for bodies on demand. Nothing is synced before the first `resume`, so no account is
+ * synced from scratch only because the renderer had not said what it holds yet; the
+ * connections may be opened before it (`preconnect`), while the renderer starts.
  */
 import type { ImapFlow } from 'imapflow';
 import type { AccountStatus, FolderCursor, MessageBody, Operation, OperationResult, SyncBatch, SyncDelta } from '../../../shared/contract';
@@ -116,6 +117,19 @@ export class SyncEngine {
       a.resume(cursors.filter((c) => c.accountId === a.id));
       a.start();
     }
+  }
+
+  /**
+   * At launch, before the renderer's first resume: every account's connections are opened
+   * and logged in, nothing more (nothing is synced before resume says what the renderer
+   * holds), so the first resume only selects and compares. Resolves once they are open
+   * (or failed: the sessions retry); never rejects.
+   */
+  async preconnect(): Promise<void> {
+    if (this.started || this.closed) return;
+    await this.accountsChanged().catch((e: unknown) => this.opts.log.error('listing the accounts to sync failed', e));
+    if (this.started || this.closed) return;
+    await Promise.all([...this.accounts.values()].map((a) => a.preconnect()));
   }
 
   async syncNow(accountId?: string): Promise<void> {
