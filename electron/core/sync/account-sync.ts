@@ -205,11 +205,13 @@ export class AccountSync implements SessionOwner {
 
   /**
    * A connection for a new session: the one opened ahead for this role when it is young
-   * and still usable (taken once), otherwise a new one. One that failed or was lost is
-   * replaced, not reported: preconnect() is only a head start.
+   * and still usable (taken once), otherwise a new one. One that was lost meanwhile is
+   * replaced; a failed attempt fails the session like its own would (backoff applies, and a
+   * refused password is not sent again at once).
    */
   private connection(role: SessionRole): Promise<ImapFlow> {
-    const early = this.early && Date.now() - this.early.at < EARLY_MS ? this.early.clients.get(role) : undefined;
+    if (this.early && Date.now() - this.early.at >= EARLY_MS) this.dropEarly();
+    const early = this.early?.clients.get(role);
     this.early?.clients.delete(role);
     if (this.early?.clients.size === 0) this.dropEarly();
     const fresh = () => openConnection(this.sa, role, this.options, this.log);
@@ -223,7 +225,6 @@ export class AccountSync implements SessionOwner {
         c.close();
         return fresh();
       },
-      () => fresh(),
     );
   }
 

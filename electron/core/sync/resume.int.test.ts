@@ -8,9 +8,9 @@
 import type { ImapFlow } from 'imapflow';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadMailServersFromEnv, type MailServers } from '../../../e2e/mailserver/mailserver';
-import type { SyncDelta } from '../../../shared/contract';
+import type { AccountStatus, SyncDelta } from '../../../shared/contract';
 import { snapshotCursors, startEngine, until, waitInSync, type Harness } from './testing/harness';
-import { bulkInsert, otherClient } from './testing/mail-store';
+import { bulkInsert, otherClient, testAccount } from './testing/mail-store';
 import { testMessage } from './testing/messages';
 import { ReferenceModel } from './testing/model';
 
@@ -117,6 +117,22 @@ describe('resume', () => {
     const sent = since(model, mark);
     expect(sent.filter((d) => d.kind === 'reset')).toEqual([]);
     expect(upserted(sent)).toBe(1);
+  });
+
+  it('shows a login refused ahead of the first resume as the account error, with its backoff', async () => {
+    await servers.resetUser('alice');
+    const account = { ...testAccount(servers, 'alice'), password: 'wrong-password' };
+    const h = engine(new ReferenceModel(), { account });
+    const statuses: AccountStatus[] = [];
+    h.engine.onStatus((list) => statuses.push(...list));
+    await h.engine.preconnect();
+    // Refused already, but nothing is shown as started before the resume.
+    expect(statuses.map((s) => s.state).filter((s) => s !== 'offline')).toEqual([]);
+    await h.engine.resume([]);
+    await until('the account in error', () => statuses.some((s) => s.state === 'error'));
+    const error = statuses.find((s) => s.state === 'error')!;
+    expect(error.error?.code).toBe('AUTH_FAILED');
+    expect(error.retryAt! - Date.now()).toBeGreaterThan(30_000);
   });
 
   it('converges when the renderer resumes again in the middle of a big initial sync', async () => {
