@@ -80,7 +80,7 @@ export function tooLarge(maxBytes: number, size?: number): PetrelError {
 }
 
 /** The stream's bytes, or null once they pass `limit` (the stream is then destroyed). */
-async function readAll(stream: Readable, limit: number): Promise<Buffer | null> {
+export async function readAll(stream: Readable, limit: number): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of stream) {

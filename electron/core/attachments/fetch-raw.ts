@@ -3,10 +3,9 @@
  * opened read-only (no \Seen), the UIDVALIDITY checked, the size checked before downloading.
  */
 import type { ImapFlow } from 'imapflow';
-import type { Readable } from 'node:stream';
 import type { RawMessage, RawMessageRef } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
-import { FOLDER_CHANGED } from './fetch-attachment';
+import { FOLDER_CHANGED, readAll } from './fetch-attachment';
 
 const CHUNK_SIZE = 1024 * 1024;
 
@@ -17,21 +16,6 @@ function tooLarge(limit: number, size?: number): PetrelError {
     `This message is ${size !== undefined ? `${mb(size)}, ` : ''}larger than the ${mb(limit)} Petrel can attach to another message. Forward it inline instead.`,
     { limit, ...(size !== undefined ? { size } : {}) },
   );
-}
-
-async function readAll(stream: Readable, limit: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    total += b.length;
-    if (total > limit) {
-      stream.destroy();
-      return null;
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks, total);
 }
 
 export async function fetchRawMessage(client: ImapFlow, ref: RawMessageRef, options: { maxBytes: number }): Promise<RawMessage> {
