@@ -23,6 +23,7 @@ export const SHORTCUTS: readonly { group: string; items: readonly Shortcut[] }[]
     group: 'Messages',
     items: [
       { keys: 'j / k', does: 'Next / previous message (Shift: extend the selection)' },
+      { keys: 'Home / End', does: 'Newest / oldest message of the list' },
       { keys: 'o or Enter', does: 'Open the message in the reader' },
       { keys: 'u', does: 'Mark as read or unread' },
       { keys: 's', does: 'Star or unstar' },

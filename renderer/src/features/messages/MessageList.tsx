@@ -111,13 +111,21 @@ export function MessageList(props: {
   const last = items[items.length - 1]?.index ?? 0;
   const start = Math.floor(first / PAGE) * PAGE;
   const end = (Math.floor(last / PAGE) + 1) * PAGE;
-  const rows = useLiveQuery(
-    () =>
-      source.kind === 'folder'
-        ? folderMessages(db, source.accountId, source.path, { offset: start, limit: end - start })
-        : unifiedInbox(db, { offset: start, limit: end - start }),
+  // The window's rows, tagged with their folder and where they start: useLiveQuery hands back
+  // the previous result until a new query answers, and rows of another window or folder must
+  // never be shown (or selected) at these positions.
+  const windowRows = useLiveQuery(
+    async () => ({
+      key: sourceKey,
+      start,
+      rows:
+        source.kind === 'folder'
+          ? await folderMessages(db, source.accountId, source.path, { offset: start, limit: end - start })
+          : await unifiedInbox(db, { offset: start, limit: end - start }),
+    }),
     [db, sourceKey, start, end],
   );
+  const rows = windowRows && windowRows.start === start && windowRows.key === sourceKey ? windowRows.rows : undefined;
   const visible = rows?.slice(Math.max(0, first - start), last - start + 1) ?? [];
   const conversationCounts = useConversationCounts(visible);
 
@@ -125,6 +133,17 @@ export function MessageList(props: {
   const orderOf = (accountId: string | undefined) => rows?.filter((r) => r.accountId === accountId).map((r) => r.uid) ?? [];
   const select = (next: Selection, m: MessageRecord) => props.onSelectionChange(next, { accountId: m.accountId, path: m.path });
   const sameFolder = (m: MessageRecord) => props.selectionFolder?.accountId === m.accountId && props.selectionFolder.path === m.path;
+
+  // A Home/End whose row was not read yet: selected when it arrives.
+  const pendingIndex = useRef<number | null>(null);
+  useEffect(() => {
+    const want = pendingIndex.current;
+    const m = want !== null && want >= start ? rows?.[want - start] : undefined;
+    if (!m) return;
+    pendingIndex.current = null;
+    props.onSelectionChange(single(m.uid), { accountId: m.accountId, path: m.path });
+    // Runs when a new window of rows arrives; `props` is read at that moment.
+  }, [rows, start]);
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
@@ -154,6 +173,16 @@ export function MessageList(props: {
     if (e.key === 'Escape' && props.selection.focus !== null && props.selection.uids.length > 1 && props.selectionFolder) {
       e.preventDefault();
       props.onSelectionChange(single(props.selection.focus), props.selectionFolder);
+      return;
+    }
+    // Home and End go to the newest and the oldest message (selected once its row is read).
+    if ((e.key === 'Home' || e.key === 'End') && count > 0) {
+      e.preventDefault();
+      const index = e.key === 'Home' ? 0 : count - 1;
+      virtual.scrollToIndex(index);
+      const m = rows?.[index - start];
+      pendingIndex.current = m ? null : index;
+      if (m) select(single(m.uid), m);
       return;
     }
     // j/k and the arrow keys move the selection, as in every mail client; Shift extends it.

@@ -1,0 +1,107 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Locator } from '@playwright/test';
+import { bulkInsert } from '../../electron/core/sync/testing/mail-store';
+import { loadMailServersFromEnv } from '../mailserver/mailserver';
+import { startAutoconfigServer } from '../support/autoconfig-server';
+import { expect, PetrelApp, test } from '../support/fixtures';
+import { startHost } from '../support/host';
+
+/**
+ * A 100k-message INBOX through the UI: it syncs, opens newest first, and the virtualized list
+ * shows the right rows wherever it is scrolled to (the middle, the end, back to the top).
+ * Message i (0 = newest) is "Bulk message i", so a row at position p must show message p - 1:
+ * any paging mistake (an offset, a stale jump anchor, a window read for another position)
+ * shows up as a mismatch. How fast this is, is the benchmark's business (`npm run bench`).
+ */
+
+const servers = loadMailServersFromEnv();
+const carol = servers.user('carol');
+const TOTAL = 100_000;
+const CRLF = '\r\n';
+const base = Date.UTC(2026, 10, 1, 12, 0, 0);
+
+function bulk(i: number): string {
+  return [
+    `From: Sender ${i % 97} <sender${i % 97}@example.test>`,
+    `To: ${carol.address}`,
+    `Subject: Bulk message ${i}`,
+    // One minute apart, newest first: the list's order is the numbering.
+    `Date: ${new Date(base - i * 60_000).toUTCString()}`,
+    `Message-ID: <bulk-${i}@example.test>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    `Body of message ${i}.`,
+    '',
+  ].join(CRLF);
+}
+
+/** Every rendered row (none still loading) shows the message its position says. */
+async function expectRowsInPlace(list: Locator): Promise<number[]> {
+  const rows = list.getByRole('option');
+  await expect(list.getByRole('option', { name: 'Loading' })).toHaveCount(0, { timeout: 30_000 });
+  const seen = await rows.evaluateAll((els) =>
+    els.map((el) => ({ pos: Number(el.getAttribute('aria-posinset')), label: el.getAttribute('aria-label') ?? '' })),
+  );
+  expect(seen.length).toBeGreaterThan(5);
+  for (const { pos, label } of seen) {
+    const n = /Bulk message (\d+),/.exec(label)?.[1];
+    expect(n, `row ${pos}: ${label}`).toBe(String(pos - 1));
+  }
+  return seen.map((s) => s.pos);
+}
+
+test('a 100k-message folder syncs, opens newest first, and shows the right rows at its middle and its end', async ({ page }) => {
+  test.setTimeout(600_000);
+  await servers.resetUser('carol');
+  await bulkInsert(
+    servers,
+    'carol',
+    'INBOX',
+    Array.from({ length: TOTAL }, (_, i) => ({ raw: bulk(i), flags: i % 3 === 0 ? [] : ['\\Seen'] })),
+  );
+  // Dovecot's cache built ahead, as a long-lived mailbox has it (else the first FETCH builds it).
+  await servers.doveadm(['index', '-u', carol.login, 'INBOX']);
+
+  const autoconfig = await startAutoconfigServer({
+    'example.test': {
+      imap: { host: 'localhost', port: servers.imap.tlsPort, socketType: 'SSL' },
+      smtp: { host: 'localhost', port: servers.smtp.submissionPort, socketType: 'STARTTLS' },
+    },
+  });
+  const host = await startHost({ env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate }, dataDir: await mkdtemp(join(tmpdir(), 'petrel-data-')) });
+  try {
+    const app = new PetrelApp(page, host);
+    await app.open();
+    await app.addAccount({ name: 'Carol Diaz', email: carol.address, password: carol.password });
+    const list = page.getByRole('listbox', { name: /^Messages in Inbox/ });
+    // The newest rows come first, long before the rest.
+    await expect(list.getByRole('option').first()).toHaveAccessibleName(/Bulk message 0,/, { timeout: 60_000 });
+    await expect(page.getByTestId('message-count')).toHaveText(`${TOTAL.toLocaleString('en-US')} messages`, { timeout: 300_000 });
+    await expect(list.getByRole('option').first()).toHaveAttribute('aria-setsize', String(TOTAL));
+    expect((await expectRowsInPlace(list))[0]).toBe(1);
+
+    // The middle, as a drag of the scrollbar would take it.
+    await list.evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+    const middle = await expectRowsInPlace(list);
+    expect(Math.min(...middle)).toBeGreaterThan(TOTAL / 2 - 1000);
+    expect(Math.max(...middle)).toBeLessThan(TOTAL / 2 + 1000);
+    await page.screenshot({ path: 'test-results/large-folder-middle.png' });
+
+    // The end: the oldest message is the last row.
+    await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    const end = await expectRowsInPlace(list);
+    expect(Math.max(...end)).toBe(TOTAL);
+
+    // Back to the top by keyboard: Home focuses the newest.
+    await list.focus();
+    await page.keyboard.press('Home');
+    await expect(list.getByRole('option').first()).toHaveAccessibleName(/Bulk message 0,/);
+    expect((await expectRowsInPlace(list))[0]).toBe(1);
+  } finally {
+    await host.stop();
+    await autoconfig.close();
+  }
+});
