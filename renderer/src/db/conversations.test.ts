@@ -198,3 +198,18 @@ describe('conversationsOf', () => {
     expect(rows.map((r) => all.get(rowKey(r))?.length)).toEqual([1, 2, 2, 2]);
   });
 });
+
+describe('conversationsOf, stopped', () => {
+  it('rejects with the reason once its signal is aborted, and answers while it is not', async () => {
+    const d = db();
+    await store(d, mail(A, 'INBOX', 1, { id: 't1' }), mail(A, 'INBOX', 2, { id: 't1r', refs: ['t1'] }));
+    const rows = await d.messages.where('[accountId+path+date]').between([A, 'INBOX', 0], [A, 'INBOX', Infinity]).toArray();
+    const going = new AbortController();
+    expect((await conversationsOf(d, rows, { subject: 'own', signal: going.signal })).get(rowKey(rows[0]!))).toHaveLength(2);
+    // Aborted while its first reads are on their way: it stops at the next step.
+    const stop = new AbortController();
+    const walk = conversationsOf(d, rows, { subject: 'own', signal: stop.signal });
+    stop.abort(new Error('rows changed'));
+    await expect(walk).rejects.toThrow('rows changed');
+  });
+});

@@ -42,6 +42,12 @@ export interface ConversationOptions {
   exclude?: ReadonlySet<string>;
   maxMessages?: number;
   windowMs?: number;
+  /**
+   * Stops the walk (it rejects with the signal's reason) between its reads and within its subject
+   * scans: the list's rows changed, and a walk left running queued ahead of the new rows' query in
+   * IndexedDB (walks of 3-9 s under load, a jump into the list waiting behind them).
+   */
+  signal?: AbortSignal;
 }
 
 const REPLY_PREFIX = /^\s*(?:(?:re|fwd?|aw|wg|sv|vs|antw|tr|rif|r)(?:\s*\[\d+\]|\s*\(\d+\))?\s*[:：]\s*)+/i;
@@ -121,6 +127,7 @@ class Walk {
   constructor(
     private readonly db: PetrelDb,
     private readonly budget: number,
+    private readonly signal?: AbortSignal,
   ) {}
 
   add(m: MessageRecord): boolean {
@@ -146,6 +153,7 @@ class Walk {
   /** Follows Message-IDs until nothing new turns up, or the bounds are reached. */
   async expand(): Promise<void> {
     for (let round = 0; round < MAX_ROUNDS && this.frontier.size > 0; round++) {
+      this.signal?.throwIfAborted();
       const left = this.budget - this.messages.size;
       if (left <= 0) return;
       const wanted = this.frontier;
@@ -181,7 +189,13 @@ function windows(dates: readonly number[], before: number, after: number): [numb
 }
 
 /** Messages of an account (any folder) within the date windows whose normalized subject is `subject`. */
-async function sameSubject(db: PetrelDb, accountId: string, subject: string, ranges: readonly [number, number][]): Promise<MessageRecord[]> {
+async function sameSubject(
+  db: PetrelDb,
+  accountId: string,
+  subject: string,
+  ranges: readonly [number, number][],
+  signal: AbortSignal | undefined,
+): Promise<MessageRecord[]> {
   const [lo, hi] = accountRange(accountId);
   const folders = await db.folders.where(':id').between(lo, hi, true, true).toArray();
   const found = await Promise.all(
@@ -190,16 +204,25 @@ async function sameSubject(db: PetrelDb, accountId: string, subject: string, ran
         db.messages
           .where('[accountId+path+date]')
           .between([accountId, f.path, from], [accountId, f.path, to], true, true)
+          .until(() => signal?.aborted === true)
           .filter((m) => normalizeSubject(m.subject) === subject)
           .toArray(),
       ),
     ),
   );
+  signal?.throwIfAborted();
   return found.flat();
 }
 
 /** Adds the subject-fallback links of the seeds' conversations; true when a message was added. */
-async function subjectPass(db: PetrelDb, walk: Walk, seeds: readonly MessageRecord[], mode: 'full' | 'own', windowMs: number): Promise<boolean> {
+async function subjectPass(
+  db: PetrelDb,
+  walk: Walk,
+  seeds: readonly MessageRecord[],
+  mode: 'full' | 'own',
+  windowMs: number,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
   let grew = false;
   const done = new Set<string>();
   for (const seed of seeds) {
@@ -221,7 +244,7 @@ async function subjectPass(db: PetrelDb, walk: Walk, seeds: readonly MessageReco
         windowMs,
         mode === 'full' ? windowMs : 0,
       );
-      for (const candidate of await sameSubject(db, seed.accountId, subject, ranges)) {
+      for (const candidate of await sameSubject(db, seed.accountId, subject, ranges, signal)) {
         for (const m of group) {
           if (rowKey(m) === rowKey(candidate) || !subjectLinked(m, candidate, windowMs)) continue;
           if (walk.add(candidate)) grew = true;
@@ -272,14 +295,17 @@ export async function conversationsOf(
   const max = options.maxMessages ?? MAX_CONVERSATION;
   const windowMs = options.windowMs ?? SUBJECT_WINDOW_MS;
   const mode = options.subject ?? 'full';
-  const walk = new Walk(db, max * Math.max(1, seeds.length));
+  const signal = options.signal;
+  signal?.throwIfAborted();
+  const walk = new Walk(db, max * Math.max(1, seeds.length), signal);
   for (const s of seeds) walk.add(s);
   await walk.expand();
   // A message found by subject may have its own thread: walk again from it (twice at most).
   for (let pass = 0; mode !== 'off' && pass < 2; pass++) {
-    if (!(await subjectPass(db, walk, seeds, mode, windowMs))) break;
+    if (!(await subjectPass(db, walk, seeds, mode, windowMs, signal))) break;
     await walk.expand();
   }
+  signal?.throwIfAborted();
   const out = new Map<string, MessageRecord[]>();
   for (const s of seeds) out.set(rowKey(s), present(s, walk.members(s), options.exclude).slice(0, max));
   return out;

@@ -103,4 +103,34 @@ describe('useThrottledQuery', () => {
     await write(upsert(A, 'Other', [header(A, 'Other', 1)]));
     await waitFor('1');
   });
+
+  it('stops a read still running when its deps change', async () => {
+    db = newDb();
+    const signals: AbortSignal[] = [];
+    function Pending(props: { path: string }) {
+      const v = useThrottledQuery(
+        db,
+        (signal) => {
+          signals.push(signal);
+          // Never answers unless stopped (a long walk).
+          return new Promise<string>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+        },
+        [props.path],
+        { tables: ['messages'], intervalMs: 50 },
+      );
+      return <output>{v ?? 'loading'}</output>;
+    }
+    host = document.createElement('div');
+    document.body.append(host);
+    await act(async () => {
+      root = createRoot(host);
+      root.render(<Pending path="INBOX" />);
+    });
+    expect(signals.map((s) => s.aborted)).toEqual([false]);
+    await act(async () => {
+      root!.render(<Pending path="Other" />);
+    });
+    expect(signals.map((s) => s.aborted)).toEqual([true, false]);
+    expect(shown()).toBe('loading');
+  });
 });

@@ -54,13 +54,15 @@ export class Throttle {
  */
 export function useThrottledQuery<T>(
   db: PetrelDb,
-  query: () => Promise<T>,
+  query: (signal: AbortSignal) => Promise<T>,
   deps: readonly unknown[],
   options: { tables: readonly string[]; intervalMs: number; firstDelayMs?: number },
 ): T | undefined {
   const [value, setValue] = useState<T | undefined>(undefined);
   useEffect(() => {
     let closed = false;
+    // A read still running when the deps change is stopped: its result would be dropped anyway.
+    const stop = new AbortController();
     let running = false;
     let again = false;
     const read = () => {
@@ -69,12 +71,14 @@ export function useThrottledQuery<T>(
         return;
       }
       running = true;
-      query()
+      query(stop.signal)
         .then(
           (value) => {
             if (!closed) setValue(value);
           },
-          (e: unknown) => console.error('query:', e),
+          (e: unknown) => {
+            if (!stop.signal.aborted) console.error('query:', e);
+          },
         )
         .finally(() => {
           running = false;
@@ -94,6 +98,7 @@ export function useThrottledQuery<T>(
     if (first === undefined) throttle.ask();
     return () => {
       closed = true;
+      stop.abort();
       if (first !== undefined) clearTimeout(first);
       throttle.close();
       Dexie.on.storagemutated.unsubscribe(onMutated);

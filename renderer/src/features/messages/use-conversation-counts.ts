@@ -24,10 +24,10 @@ export function useConversationCounts(rows: readonly MessageRecord[]): ReadonlyM
   const signature = rows.map(rowKey).join('\u0001');
   return useThrottledQuery(
     db,
-    async () => {
+    async (signal) => {
       if (rows.length === 0) return new Map<string, number>();
       const exclude = await trashAndJunk(db, rows.map((r) => r.accountId));
-      const all = await conversationsOf(db, rows, { subject: 'own', exclude });
+      const all = await conversationsOf(db, rows, { subject: 'own', exclude, signal });
       return new Map([...all].map(([key, members]) => [key, members.length]));
     },
     // `signature` stands for the rows (a new array of the same rows must not re-run it).
