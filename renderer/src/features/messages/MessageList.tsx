@@ -16,6 +16,8 @@ import { useConversationCounts } from './use-conversation-counts';
 const ROW_HEIGHT = 74;
 /** A long folder's jump anchors are read once its length has not changed for this long. */
 const ANCHORS_AFTER_MS = 1000;
+/** A folder without anchors has them read this long after it opens (after its first rows). */
+const ANCHORS_FIRST_MS = 150;
 const PAGE = 100;
 
 /** The list's action keys (lower-case letters without Shift; '#' and '!' come with it). */
@@ -91,12 +93,16 @@ export function MessageList(props: {
     [db, sourceKey],
   );
   const count = info?.cachedTotal ?? 0;
-  // A long folder: its jump anchors are read in the background (once its length has stayed the
-  // same for a moment: not batch after batch of a first sync), so a jump into it is quick.
+  // A long folder: its jump anchors are read in the background, so a jump into it is quick. A
+  // folder without any is read soon after it opens (a jump a second later walked the index from
+  // the top: 230 ms of a 450 ms jump at 30k); one that grew, once its length has stayed the same
+  // for a moment (not batch after batch of a first sync).
   useEffect(() => {
     if (source.kind !== 'folder' || count < 2 * ANCHOR_STEP) return;
-    if (anchorsReach(db, source.accountId, source.path) > count - ANCHOR_STEP) return;
-    const timer = setTimeout(() => wantAnchors(db, source.accountId, source.path, { refresh: true }), ANCHORS_AFTER_MS);
+    const reach = anchorsReach(db, source.accountId, source.path);
+    if (reach > count - ANCHOR_STEP) return;
+    const delay = reach === 0 ? ANCHORS_FIRST_MS : ANCHORS_AFTER_MS;
+    const timer = setTimeout(() => wantAnchors(db, source.accountId, source.path, { refresh: true }), delay);
     return () => clearTimeout(timer);
     // `sourceKey` stands for the source.
   }, [db, sourceKey, count]);
