@@ -120,9 +120,11 @@ export interface FetchAttachmentOptions {
   note?: (message: string) => void;
 }
 
-/** Opens the folder read-only (so \Seen is not set) and fetches one attachment. */
-export async function fetchAttachment(client: ImapFlow, ref: AttachmentRef, options: FetchAttachmentOptions): Promise<AttachmentContent> {
-  const { maxBytes } = options;
+/**
+ * Opens a message's folder read-only (so \Seen is not set): NOT_FOUND when the folder is gone
+ * or has another UIDVALIDITY than the reference (its UIDs no longer name the same messages).
+ */
+export async function openForMessage(client: ImapFlow, ref: { path: string; uidValidity: string }): Promise<void> {
   let mailbox;
   try {
     mailbox = await client.mailboxOpen(ref.path, { readOnly: true });
@@ -133,9 +135,13 @@ export async function fetchAttachment(client: ImapFlow, ref: AttachmentRef, opti
     }
     throw e;
   }
-  if (mailbox.uidValidity.toString() !== ref.uidValidity) {
-    throw new PetrelError('NOT_FOUND', FOLDER_CHANGED, { reason: 'uidvalidity' });
-  }
+  if (mailbox.uidValidity.toString() !== ref.uidValidity) throw new PetrelError('NOT_FOUND', FOLDER_CHANGED, { reason: 'uidvalidity' });
+}
+
+/** Fetches one attachment (the folder opened read-only). */
+export async function fetchAttachment(client: ImapFlow, ref: AttachmentRef, options: FetchAttachmentOptions): Promise<AttachmentContent> {
+  const { maxBytes } = options;
+  await openForMessage(client, ref);
 
   const uid = String(ref.uid);
   const msg = await client.fetchOne(uid, { uid: true, size: true, bodyStructure: true }, { uid: true });

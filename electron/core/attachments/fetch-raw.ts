@@ -5,7 +5,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { RawMessage, RawMessageRef } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
-import { FOLDER_CHANGED, readAll } from './fetch-attachment';
+import { openForMessage, readAll } from './fetch-attachment';
 
 const CHUNK_SIZE = 1024 * 1024;
 
@@ -19,17 +19,7 @@ function tooLarge(limit: number, size?: number): PetrelError {
 }
 
 export async function fetchRawMessage(client: ImapFlow, ref: RawMessageRef, options: { maxBytes: number }): Promise<RawMessage> {
-  let mailbox;
-  try {
-    mailbox = await client.mailboxOpen(ref.path, { readOnly: true });
-  } catch (e) {
-    const err = e as { serverResponseCode?: unknown; responseText?: unknown };
-    if (err.serverResponseCode === 'NONEXISTENT' || /doesn.t exist|not exist|no such|unknown mailbox/i.test(String(err.responseText ?? ''))) {
-      throw new PetrelError('NOT_FOUND', `The folder ${ref.path} is no longer on the server.`);
-    }
-    throw e;
-  }
-  if (mailbox.uidValidity.toString() !== ref.uidValidity) throw new PetrelError('NOT_FOUND', FOLDER_CHANGED, { reason: 'uidvalidity' });
+  await openForMessage(client, ref);
   const uid = String(ref.uid);
   const gone = () => new PetrelError('NOT_FOUND', 'The message is no longer on the server; it may have been moved or deleted.');
   const msg = await client.fetchOne(uid, { uid: true, size: true }, { uid: true });
