@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import type { Page } from '@playwright/test';
 import { loadMailServersFromEnv } from '../mailserver/mailserver';
-import { startAutoconfigServer, type AutoconfigEntry } from '../support/autoconfig-server';
+import { startAutoconfigServer, trustedEntry, type AutoconfigEntry } from '../support/autoconfig-server';
 import { expect, PetrelApp, test } from '../support/fixtures';
 import { startHost, type RunningHost } from '../support/host';
 
@@ -14,10 +14,7 @@ const alice = servers.user('alice');
 const bob = servers.user('bob');
 const carol = servers.user('carol');
 
-const trusted: AutoconfigEntry = {
-  imap: { host: 'localhost', port: servers.imap.tlsPort, socketType: 'SSL' },
-  smtp: { host: 'localhost', port: servers.smtp.submissionPort, socketType: 'STARTTLS' },
-};
+const trusted: AutoconfigEntry = trustedEntry(servers);
 
 /** Every record of every IndexedDB database of the page, as one string. */
 async function dumpIndexedDb(page: Page): Promise<string> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { ImapFlow } from 'imapflow';
 import { loadMailServersFromEnv } from '../mailserver/mailserver';
-import { startAutoconfigServer } from '../support/autoconfig-server';
+import { startAutoconfigServer, trustedEntry } from '../support/autoconfig-server';
 import { expect, PetrelApp, test } from '../support/fixtures';
 import { startHost } from '../support/host';
 
@@ -76,12 +76,7 @@ test('message actions apply at once and reach the server', async ({ page }) => {
   await servers.doveadm(['save', '-u', alice.login, '-m', 'Trash'], raw(20).replace('Action 20', 'Marked elsewhere'));
   await servers.doveadm(['flags', 'add', '-u', alice.login, '\\Deleted', 'mailbox', 'Trash', 'ALL']);
 
-  const autoconfig = await startAutoconfigServer({
-    'example.test': {
-      imap: { host: 'localhost', port: servers.imap.tlsPort, socketType: 'SSL' },
-      smtp: { host: 'localhost', port: servers.smtp.submissionPort, socketType: 'STARTTLS' },
-    },
-  });
+  const autoconfig = await startAutoconfigServer({ 'example.test': trustedEntry(servers) });
   const host = await startHost({ env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate }, dataDir: await mkdtemp(join(tmpdir(), 'petrel-data-')) });
   const client = await imap();
   const at = (path: string) => () => serverFolder(client, path);

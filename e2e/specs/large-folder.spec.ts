@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Locator } from '@playwright/test';
 import { bulkInsert } from '../../electron/core/sync/testing/mail-store';
 import { loadMailServersFromEnv } from '../mailserver/mailserver';
-import { startAutoconfigServer } from '../support/autoconfig-server';
+import { startAutoconfigServer, trustedEntry } from '../support/autoconfig-server';
 import { expect, PetrelApp, test } from '../support/fixtures';
 import { startHost } from '../support/host';
 
@@ -65,12 +65,7 @@ test('a 100k-message folder syncs, opens newest first, and shows the right rows 
   // Dovecot's cache built ahead, as a long-lived mailbox has it (else the first FETCH builds it).
   await servers.doveadm(['index', '-u', carol.login, 'INBOX']);
 
-  const autoconfig = await startAutoconfigServer({
-    'example.test': {
-      imap: { host: 'localhost', port: servers.imap.tlsPort, socketType: 'SSL' },
-      smtp: { host: 'localhost', port: servers.smtp.submissionPort, socketType: 'STARTTLS' },
-    },
-  });
+  const autoconfig = await startAutoconfigServer({ 'example.test': trustedEntry(servers) });
   const host = await startHost({ env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate }, dataDir: await mkdtemp(join(tmpdir(), 'petrel-data-')) });
   try {
     const app = new PetrelApp(page, host);

@@ -4,7 +4,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadMailServersFromEnv } from '../mailserver/mailserver';
-import { startAutoconfigServer } from '../support/autoconfig-server';
+import { startAutoconfigServer, trustedEntry } from '../support/autoconfig-server';
 import { expect, PetrelApp, test } from '../support/fixtures';
 import { startHost, type RunningHost } from '../support/host';
 
@@ -177,12 +177,7 @@ async function setUp(
   await servers.resetUser('alice');
   for (const m of messages) await servers.doveadm(['save', '-u', alice.login, '-m', 'INBOX'], m);
   for (const m of sent) await servers.doveadm(['save', '-u', alice.login, '-m', 'Sent'], m);
-  const autoconfig = await startAutoconfigServer({
-    'example.test': {
-      imap: { host: 'localhost', port: servers.imap.tlsPort, socketType: 'SSL' },
-      smtp: { host: 'localhost', port: servers.smtp.submissionPort, socketType: 'STARTTLS' },
-    },
-  });
+  const autoconfig = await startAutoconfigServer({ 'example.test': trustedEntry(servers) });
   const host = await startHost({
     env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate },
     dataDir: await mkdtemp(join(tmpdir(), 'petrel-data-')),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { loadMailServersFromEnv, type MailUser } from '../mailserver/mailserver';
-import { startAutoconfigServer } from '../support/autoconfig-server';
+import { startAutoconfigServer, trustedEntry } from '../support/autoconfig-server';
 import { expect, PetrelApp, test } from '../support/fixtures';
 import { startHost } from '../support/host';
 
@@ -70,12 +70,7 @@ test('search finds mail of both accounts as you type, with operators', async ({ 
   await servers.doveadm(['flags', 'add', '-u', alice.login, '\\Seen', 'mailbox', 'INBOX', 'SUBJECT', 'Lunch']);
   await servers.doveadm(['flags', 'add', '-u', alice.login, '\\Seen', 'mailbox', 'Sent', 'ALL']);
 
-  const autoconfig = await startAutoconfigServer({
-    'example.test': {
-      imap: { host: 'localhost', port: servers.imap.tlsPort, socketType: 'SSL' },
-      smtp: { host: 'localhost', port: servers.smtp.submissionPort, socketType: 'STARTTLS' },
-    },
-  });
+  const autoconfig = await startAutoconfigServer({ 'example.test': trustedEntry(servers) });
   const host = await startHost({ env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate }, dataDir: await mkdtemp(join(tmpdir(), 'petrel-data-')) });
   try {
     const app = new PetrelApp(page, host);

@@ -14,7 +14,7 @@ import type { Download, Locator, Page } from '@playwright/test';
 import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import { loadMailServersFromEnv, type MailUser } from '../mailserver/mailserver';
-import { startAutoconfigServer, type AutoconfigEntry } from '../support/autoconfig-server';
+import { startAutoconfigServer, trustedEntry, type AutoconfigEntry } from '../support/autoconfig-server';
 import { expect, PetrelApp, test } from '../support/fixtures';
 import { startHost, type RunningHost } from '../support/host';
 
@@ -23,10 +23,7 @@ const alice = servers.user('alice');
 const bob = servers.user('bob');
 const carol = servers.user('carol');
 
-const trusted: AutoconfigEntry = {
-  imap: { host: 'localhost', port: servers.imap.tlsPort, socketType: 'SSL' },
-  smtp: { host: 'localhost', port: servers.smtp.submissionPort, socketType: 'STARTTLS' },
-};
+const trusted: AutoconfigEntry = trustedEntry(servers);
 
 /** What the person attaches (Playwright hands them to the file input as if picked). */
 const FILES = [

@@ -6,6 +6,14 @@ export interface AutoconfigEntry {
   smtp: { host: string; port: number; socketType: 'SSL' | 'STARTTLS' | 'plain' };
 }
 
+/** The test servers as example.test publishes them: IMAP over TLS, submission with STARTTLS. */
+export function trustedEntry(servers: { imap: { tlsPort: number }; smtp: { submissionPort: number } }): AutoconfigEntry {
+  return {
+    imap: { host: 'localhost', port: servers.imap.tlsPort, socketType: 'SSL' },
+    smtp: { host: 'localhost', port: servers.smtp.submissionPort, socketType: 'STARTTLS' },
+  };
+}
+
 /**
  * A local HTTP server answering Mozilla autoconfig (ISPDB format) requests, as a mail
  * provider would publish them. The host is pointed at it with PETREL_AUTOCONFIG_URL.
