@@ -1,13 +1,12 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import type { Page } from '@playwright/test';
 import { loadMailServersFromEnv } from '../mailserver/mailserver';
 import { startAutoconfigServer, trustedEntry, type AutoconfigEntry } from '../support/autoconfig-server';
 import { expect, PetrelApp, test } from '../support/fixtures';
-import { startHost, type RunningHost } from '../support/host';
+import { startHost, tempDataDir, type RunningHost } from '../support/host';
 
 const servers = loadMailServersFromEnv();
 const alice = servers.user('alice');
@@ -57,7 +56,7 @@ function certificateFingerprint(host: string, port: number): Promise<string> {
 async function withHost(env: NodeJS.ProcessEnv, dataDir?: string, previous?: RunningHost): Promise<RunningHost> {
   return startHost({
     env,
-    dataDir: dataDir ?? (await mkdtemp(join(tmpdir(), 'petrel-data-'))),
+    dataDir: dataDir ?? (await tempDataDir()),
     port: previous ? Number(new URL(previous.url).port) : 0,
   });
 }
@@ -70,7 +69,7 @@ test('two accounts set up through autoconfig connect, show their folders, surviv
   page,
 }) => {
   const autoconfig = await startAutoconfigServer({ 'example.test': trusted });
-  const dataDir = await mkdtemp(join(tmpdir(), 'petrel-data-'));
+  const dataDir = await tempDataDir();
   const env = { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate };
   await servers.doveadm(
     ['save', '-u', alice.login, '-m', 'INBOX'],
@@ -148,7 +147,7 @@ test('an untrusted certificate shows its fingerprint; trusting it connects; a di
     imap: { host: servers.imap.untrustedHost, port: servers.imap.tlsPort, socketType: 'SSL' },
   };
   const autoconfig = await startAutoconfigServer({ 'example.test': untrusted });
-  const dataDir = await mkdtemp(join(tmpdir(), 'petrel-data-'));
+  const dataDir = await tempDataDir();
   const env = { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate };
   let host = await withHost(env, dataDir);
   try {

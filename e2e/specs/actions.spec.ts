@@ -1,6 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { ImapFlow } from 'imapflow';
 import { loadMailServersFromEnv } from '../mailserver/mailserver';
@@ -77,7 +74,7 @@ test('message actions apply at once and reach the server', async ({ page }) => {
   await servers.doveadm(['flags', 'add', '-u', alice.login, '\\Deleted', 'mailbox', 'Trash', 'ALL']);
 
   const autoconfig = await startAutoconfigServer({ 'example.test': trustedEntry(servers) });
-  const host = await startHost({ env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate }, dataDir: await mkdtemp(join(tmpdir(), 'petrel-data-')) });
+  const host = await startHost({ env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate } });
   const client = await imap();
   const at = (path: string) => () => serverFolder(client, path);
   try {

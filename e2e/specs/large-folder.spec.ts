@@ -1,6 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Locator } from '@playwright/test';
 import { bulkInsert } from '../../electron/core/sync/testing/mail-store';
 import { loadMailServersFromEnv } from '../mailserver/mailserver';
@@ -66,7 +63,7 @@ test('a 100k-message folder syncs, opens newest first, and shows the right rows 
   await servers.doveadm(['index', '-u', carol.login, 'INBOX']);
 
   const autoconfig = await startAutoconfigServer({ 'example.test': trustedEntry(servers) });
-  const host = await startHost({ env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate }, dataDir: await mkdtemp(join(tmpdir(), 'petrel-data-')) });
+  const host = await startHost({ env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate } });
   try {
     const app = new PetrelApp(page, host);
     await app.open();

@@ -1,8 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { loadMailServersFromEnv } from '../mailserver/mailserver';
 import { startAutoconfigServer, trustedEntry } from '../support/autoconfig-server';
 import { expect, PetrelApp, test } from '../support/fixtures';
@@ -178,10 +176,7 @@ async function setUp(
   for (const m of messages) await servers.doveadm(['save', '-u', alice.login, '-m', 'INBOX'], m);
   for (const m of sent) await servers.doveadm(['save', '-u', alice.login, '-m', 'Sent'], m);
   const autoconfig = await startAutoconfigServer({ 'example.test': trustedEntry(servers) });
-  const host = await startHost({
-    env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate },
-    dataDir: await mkdtemp(join(tmpdir(), 'petrel-data-')),
-  });
+  const host = await startHost({ env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate } });
   const app = new PetrelApp(page, host);
   await app.open();
   await app.addAccount({ name: 'Alice', email: alice.address, password: alice.password });

@@ -1,6 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { loadMailServersFromEnv, type MailUser } from '../mailserver/mailserver';
 import { startAutoconfigServer, trustedEntry } from '../support/autoconfig-server';
@@ -71,7 +68,7 @@ test('search finds mail of both accounts as you type, with operators', async ({ 
   await servers.doveadm(['flags', 'add', '-u', alice.login, '\\Seen', 'mailbox', 'Sent', 'ALL']);
 
   const autoconfig = await startAutoconfigServer({ 'example.test': trustedEntry(servers) });
-  const host = await startHost({ env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate }, dataDir: await mkdtemp(join(tmpdir(), 'petrel-data-')) });
+  const host = await startHost({ env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate } });
   try {
     const app = new PetrelApp(page, host);
     await app.open();

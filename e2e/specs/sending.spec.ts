@@ -6,17 +6,15 @@
  * original's \Answered / $Forwarded flag as the sender's server has it.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Download, Locator, Page } from '@playwright/test';
 import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import { loadMailServersFromEnv, type MailUser } from '../mailserver/mailserver';
 import { startAutoconfigServer, trustedEntry, type AutoconfigEntry } from '../support/autoconfig-server';
 import { expect, PetrelApp, test } from '../support/fixtures';
-import { startHost, type RunningHost } from '../support/host';
+import { startHost, tempDataDir, type RunningHost } from '../support/host';
 
 const servers = loadMailServersFromEnv();
 const alice = servers.user('alice');
@@ -397,7 +395,7 @@ test('Undo within the window sends nothing', async ({ page }) => {
 });
 
 test('killed right after submission, restarted: exactly one copy at the recipient and one in Sent', async ({ page }) => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'petrel-data-'));
+  const dataDir = await tempDataDir();
   const port = await freePort();
   let host = await startHost({ dataDir, port, env: { ...env, PETREL_TEST_CRASH_AFTER_SUBMIT: '1' } });
   try {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +16,25 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
+const kept: string[] = [];
+
+/**
+ * A data directory for hosts that restart on it (a test passes it to each startHost); it is
+ * removed when the test worker exits, since no single host owns it.
+ */
+export async function tempDataDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'petrel-data-'));
+  if (kept.push(dir) === 1) {
+    process.once('exit', () => {
+      for (const d of kept) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  return dir;
+}
+
 /**
  * Starts the built Node host (`out/host/host.js`) exactly as a person would, and takes
- * the URL from its first line of output.
+ * the URL from its first line of output. Without a `dataDir` it makes one and removes it on stop.
  */
 export async function startHost(options: { dataDir?: string; port?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunningHost> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'petrel-data-')));

@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AccountDraft, VerifyResult } from '../../../shared/contract';
 import { createLogger } from '../log';
 import { FileSecretStore } from '../secrets/secret-store';
@@ -23,8 +23,14 @@ const badPassword: VerifyResult = {
   smtp: { ok: true },
 };
 
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
 async function setup(verify: VerifyResult = ok) {
   const dir = await mkdtemp(join(tmpdir(), 'petrel-acc-'));
+  dirs.push(dir);
   const verifyFn = vi.fn(async () => verify);
   const make = () =>
     new AccountService({
