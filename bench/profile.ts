@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AppSession } from './app';
+import { say } from './setup';
 
 interface CallFrame {
   functionName: string;
@@ -149,4 +150,14 @@ export async function profileSummary(dir: string, renderer: CpuProfile | null): 
   else lines.push('Host CPU profile: none written.');
   if (renderer) lines.push(...summarize('Renderer CPU profile (add account → all headers stored)', renderer));
   return lines;
+}
+
+/** Copies the host's .cpuprofile files and the renderer's profile to `out` (for DevTools). */
+export async function keepProfiles(dir: string, renderer: CpuProfile | null, out: string): Promise<void> {
+  await fs.promises.mkdir(out, { recursive: true });
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith('.cpuprofile')) : []) {
+    await fs.promises.copyFile(path.join(dir, f), path.join(out, `host-${f}`));
+  }
+  if (renderer) await fs.promises.writeFile(path.join(out, 'renderer.cpuprofile'), JSON.stringify(renderer));
+  say(`  raw profiles kept in ${out}`);
 }

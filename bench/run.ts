@@ -17,9 +17,9 @@ import { deliverCorpus, type DeliveryReport } from './corpus';
 import { cpuMeter, formatCpu } from './cpu';
 import { addAndSync, atRest, FlagFlipper, folderOpen, initialSync, offlineBodies, push, resyncAfterFlags, resyncNoChange, searchQueries, showFolder } from './measure';
 import { BASELINES, FLAG_CHANGES, METRICS, SEARCH_QUERIES } from './metrics';
-import { profileSummary, startRendererProfile } from './profile';
+import { keepProfiles, profileSummary, startRendererProfile } from './profile';
 import { baselineTable, buildReport, markdownTable, percentile, table, toJson, type Report } from './report';
-import { checkBuild, fmtMs, parseArgs, Recorder, say, versions, type Options } from './setup';
+import { checkBuild, fmtMs, parseArgs, Recorder, runs, say, versions, type Options } from './setup';
 
 const PUSH_SAMPLES = { quick: 3, full: 20 };
 /** The engine polls folders other than INBOX this often (SyncEngineOptions.pollIntervalMs). */
@@ -85,13 +85,13 @@ async function measureAll(run: Run): Promise<void> {
       if (r === o.runs - 1) notes.push(`CPU during the last bare imapflow fetch (${fmtMs(all.ms)}): ${used}.`);
     }
   });
-  await rec.step('baseline: mbsync', async () => {
+  if (runs(o, 'bodies')) await rec.step('baseline: mbsync', async () => {
     for (let r = 0; r < o.runs; r++) rec.add('mbsync_10k_ms', (await mbsyncPull(s, bob, 'INBOX', workDir)).ms);
     const big = await mbsyncPull(s, alice, 'INBOX', workDir);
     rec.add('mbsync_100k_ms', big.ms);
     say(`  10k folder ${fmtMs(rec.series.get('mbsync_10k_ms')!.values[0]!)}, big INBOX ${fmtMs(big.ms)} (${big.count} messages, once)`);
   });
-  await rec.step('baseline: Dovecot IDLE delay (no app connected)', async () => {
+  if (runs(o, 'push')) await rec.step('baseline: Dovecot IDLE delay (no app connected)', async () => {
     const smtp = smtpDeliverer(s, alice);
     const append = await appendDeliverer(s, alice, 'Archive');
     try {
@@ -120,6 +120,7 @@ async function measureAll(run: Run): Promise<void> {
       say(`  (profiled) first 50 ${fmtMs(res.first50Ms)}, engine done ${fmtMs(res.engineDoneMs)}, all in IndexedDB ${fmtMs(res.headersMs)}`);
       await res.session.close(); // the host writes its profile as it exits
       const lines = await profileSummary(profileDir, res.rendererProfile);
+      if (o.profileOut) await keepProfiles(profileDir, res.rendererProfile, o.profileOut);
       for (const l of lines) say(`  ${l}`);
       notes.push(...lines);
     });
@@ -150,7 +151,7 @@ async function measureAll(run: Run): Promise<void> {
     return;
   }
 
-  await rec.step('app: reopened, nothing changed', async () => {
+  if (runs(o, 'resync')) await rec.step('app: reopened, nothing changed', async () => {
     for (let r = 0; r < o.runs; r++) {
       const res = await resyncNoChange(app, accountId);
       rec.add('resync_100k_nochange_ms', res.ms);
@@ -158,7 +159,7 @@ async function measureAll(run: Run): Promise<void> {
       say(`  run ${r + 1}: ${fmtMs(res.ms)} (from host start ${fmtMs(res.fromOpenMs)})`);
     }
   });
-  await rec.step(`app: reopened after ${FLAG_CHANGES} flag changes`, async () => {
+  if (runs(o, 'resync')) await rec.step(`app: reopened after ${FLAG_CHANGES} flag changes`, async () => {
     const flipper = new FlagFlipper(s, alice, FLAG_CHANGES);
     for (let r = 0; r < o.runs; r++) {
       const res = await resyncAfterFlags(app, accountId, flipper);
@@ -167,7 +168,7 @@ async function measureAll(run: Run): Promise<void> {
     }
     if (flipper.changed !== FLAG_CHANGES) rec.note('resync_100k_1000flags_ms', `(${flipper.changed} messages changed)`);
   });
-  await rec.step('app: folder open and jump', async () => {
+  if (runs(o, 'jump')) await rec.step('app: folder open and jump', async () => {
     for (let r = 0; r < (o.quick ? 3 : Math.max(5, o.runs)); r++) {
       const res = await folderOpen(app, accountId, 'Archive');
       rec.add('folder_open_100k_ms', res.openMs);
@@ -175,7 +176,7 @@ async function measureAll(run: Run): Promise<void> {
       say(`  run ${r + 1}: open ${fmtMs(res.openMs)}, middle ${fmtMs(res.middleMs)}`);
     }
   });
-  await rec.step('app: push', async () => {
+  if (runs(o, 'push')) await rec.step('app: push', async () => {
     const smtp = smtpDeliverer(s, alice);
     const append = await appendDeliverer(s, alice, 'Archive');
     try {
@@ -193,12 +194,12 @@ async function measureAll(run: Run): Promise<void> {
       await append.close();
     }
   });
-  await rec.step('app: two more accounts', async () => {
+  if (runs(o, 'search') || runs(o, 'rest')) await rec.step('app: two more accounts', async () => {
     await showFolder(app, accountId, 'Inbox', 'Archive');
     await addAndSync(app, bob, sizes.bob);
     await addAndSync(app, carol, sizes.carol);
   });
-  await rec.step('app: search', async () => {
+  if (runs(o, 'search')) await rec.step('app: search', async () => {
     for (let r = 0; r < o.runs; r++) {
       const res = await searchQueries(app, SEARCH_QUERIES, 300_000);
       const ms = res.map((q) => q.ms);
@@ -211,7 +212,7 @@ async function measureAll(run: Run): Promise<void> {
       rec.add('search_100k_worker_compute_p95_ms', took.length > 0 ? percentile(took, 95) : null);
     }
   });
-  await rec.step('app: at rest, three accounts', async () => {
+  if (runs(o, 'rest')) await rec.step('app: at rest, three accounts', async () => {
     for (let r = 0; r < o.runs; r++) {
       const res = await atRest(app);
       rec.add('host_rss_rest_3acc_mb', res.hostRssMb);
@@ -223,7 +224,7 @@ async function measureAll(run: Run): Promise<void> {
   await app.close();
   run.session = undefined;
 
-  await rec.step(`app: offline download of ${sizes.bob.toLocaleString('en-US')} bodies`, async () => {
+  if (runs(o, 'bodies')) await rec.step(`app: offline download of ${sizes.bob.toLocaleString('en-US')} bodies`, async () => {
     for (let r = 0; r < o.runs; r++) {
       const res = await offlineBodies(env, bob, sizes.bob);
       rec.add('bodies_10k_ms', res.ms);

@@ -14,7 +14,14 @@ export interface Options {
   build: boolean;
   write: boolean;
   profile: boolean;
+  /** Scenarios to run (--only); null: all. The corpus and the initial sync always run. */
+  only: ReadonlySet<Scenario> | null;
+  /** Where to copy the raw CPU profiles of --profile (otherwise removed with the work folder). */
+  profileOut: string | null;
 }
+
+export const SCENARIOS = ['sync', 'resync', 'jump', 'push', 'search', 'rest', 'bodies'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
 
 export const USAGE = `npm run bench -- [options]
   --quick        2k messages, 1 run each, about a minute; writes no docs unless --write
@@ -24,15 +31,18 @@ export const USAGE = `npm run bench -- [options]
   --bodies-100k  also time the offline download of the big INBOX (many minutes)
   --build        run \`npm run build\` first (otherwise out/ is measured as it is)
   --write        write docs/benchmarks.{md,json} also with --quick
-  --profile      one extra initial sync under CPU profilers (host and renderer), summarized`;
+  --profile      one extra initial sync under CPU profilers (host and renderer), summarized
+  --profile-out DIR  keep the raw .cpuprofile files of --profile there (open in Chrome DevTools)
+  --only LIST    only these scenarios (comma-separated: ${SCENARIOS.join(', ')}), with the
+                 corpus, the initial sync and the baselines they compare with; writes no docs`;
 
 export function parseArgs(argv: string[]): Options {
-  const known = new Set(['--quick', '--size', '--runs', '--bodies', '--bodies-100k', '--build', '--write', '--profile']);
+  const known = new Set(['--quick', '--size', '--runs', '--bodies', '--bodies-100k', '--build', '--write', '--profile', '--profile-out', '--only']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') throw new Error(USAGE);
     if (!known.has(a)) throw new Error(`Unknown option ${a}\n${USAGE}`);
-    if (['--size', '--runs', '--bodies'].includes(a)) i++;
+    if (['--size', '--runs', '--bodies', '--profile-out', '--only'].includes(a)) i++;
   }
   const quick = argv.includes('--quick');
   const num = (flag: string, dflt: number) => {
@@ -49,9 +59,25 @@ export function parseArgs(argv: string[]): Options {
     bodies: num('--bodies', quick ? 300 : 10_000),
     bodies100k: argv.includes('--bodies-100k'),
     build: argv.includes('--build'),
-    write: argv.includes('--write') || !quick,
-    profile: argv.includes('--profile'),
+    write: !argv.includes('--only') && (argv.includes('--write') || !quick),
+    profile: argv.includes('--profile') || argv.includes('--profile-out'),
+    only: argv.includes('--only') ? scenarios(argv[argv.indexOf('--only') + 1] ?? '') : null,
+    profileOut: argv.includes('--profile-out') ? path.resolve(argv[argv.indexOf('--profile-out') + 1] ?? '.') : null,
   };
+}
+
+function scenarios(list: string): Set<Scenario> {
+  const out = new Set<Scenario>(['sync']);
+  for (const name of list.split(',').filter(Boolean)) {
+    if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario ${name}\n${USAGE}`);
+    out.add(name as Scenario);
+  }
+  return out;
+}
+
+/** Whether a scenario runs in this run. */
+export function runs(o: Options, scenario: Scenario): boolean {
+  return o.only === null || o.only.has(scenario);
 }
 
 export const say = (line: string) => process.stdout.write(`${line}\n`);
