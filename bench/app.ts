@@ -59,6 +59,13 @@ export class AppSession {
       this.crashed = true;
       process.stderr.write('The app page crashed (renderer process gone)\n');
     });
+    // BENCH_CONSOLE=TEXT: the page's console lines containing TEXT (temporary tracing; see README).
+    const echo = process.env.BENCH_CONSOLE;
+    if (echo) {
+      page.on('console', (m) => {
+        if (m.text().includes(echo)) process.stdout.write(`  [page ${Date.now()}] ${m.text()}\n`);
+      });
+    }
     page.on('websocket', (ws) => {
       if (!ws.url().includes('/rpc')) return;
       ws.on('framesent', ({ payload }) => this.sent(String(payload)));

@@ -12,7 +12,7 @@ export const PREVIEW_FETCH_BYTES = 1536;
 
 /** Whitespace collapsed, trimmed, at most `max` characters (never splitting a surrogate pair). */
 export function collapsePreview(text: string, max = PREVIEW_MAX_CHARS): string {
-  const collapsed = text.replace(/(?:[\s\u200b\u200c]|\u200d)+/g, ' ').trim();
+  const collapsed = text.replace(/[\s\u200b-\u200d]+/g, ' ').trim();
   // No more UTF-16 units than the limit means no more characters either: the common case, without splitting into an array.
   if (collapsed.length <= max) return collapsed;
   const chars = Array.from(collapsed);

@@ -266,6 +266,7 @@ async function applyFolders(db: PetrelDb, d: DeltaOf<'folders'>): Promise<boolea
       cachedUnread: old?.cachedUnread ?? 0,
       uidValidity: old?.uidValidity ?? null,
       listed: true,
+      ...(old?.changes !== undefined ? { changes: old.changes } : {}),
     };
     if (!old || !sameJson(old, row)) puts.push(row);
   }
@@ -327,6 +328,7 @@ async function applyUpsert(db: PetrelDb, d: DeltaOf<'upsert'>): Promise<boolean>
     if (prev) {
       if (isOlder(next.modseq, prev.modseq) || sameJson(prev, next)) continue;
       counts.seenChanged(prev.seen, next.seen);
+      if (prev.date !== next.date) counts.moved();
     } else {
       counts.add(next.seen);
     }
@@ -516,18 +518,27 @@ export class Counts {
   unread: number;
   cachedTotal: number;
   cachedUnread: number;
+  /** FolderRecord.changes: moves with every message added, removed or moved. */
+  changes: number;
 
   constructor(row: FolderRecord) {
     this.total = row.total;
     this.unread = row.unread;
     this.cachedTotal = row.cachedTotal;
     this.cachedUnread = row.cachedUnread;
+    this.changes = row.changes ?? 0;
   }
 
   add(seen: Bit): void {
     this.total = up(this.total, this.cachedTotal);
     this.cachedTotal++;
+    this.changes++;
     if (!seen) this.unreadUp();
+  }
+
+  /** A cached message changed its place in the list (its date). */
+  moved(): void {
+    this.changes++;
   }
 
   remove(seen: Bit): void {
@@ -535,6 +546,7 @@ export class Counts {
   }
 
   removeMany(total: number, unread: number): this {
+    this.changes += total;
     this.total = down(this.total, this.cachedTotal, total);
     this.cachedTotal = Math.max(0, this.cachedTotal - total);
     this.unread = down(this.unread, this.cachedUnread, unread);
@@ -559,6 +571,7 @@ export class Counts {
     target.unread = this.unread;
     target.cachedTotal = this.cachedTotal;
     target.cachedUnread = this.cachedUnread;
+    if (this.changes !== (target.changes ?? 0)) target.changes = this.changes;
     return target;
   }
 }

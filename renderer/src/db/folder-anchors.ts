@@ -1,4 +1,4 @@
-import type { PetrelDb } from './schema';
+import type { FolderRecord, PetrelDb } from './schema';
 
 /**
  * Anchors for jumping into a long folder list: the (date, uid) of every STEP-th message in list
@@ -8,9 +8,15 @@ import type { PetrelDb } from './schema';
  *
  * A window at position p then starts from the anchor before p and walks at most STEP entries,
  * instead of walking p entries from the top (IDBCursor.advance is linear: 30-350 ms for 50k).
- * An anchor is used only after checking it is still at its position (one count of the entries
- * above it, a fast native count; see folderWindow in queries.ts), so anchors read before a
- * change are never trusted: they are dropped and read again later.
+ * Each anchor remembers the folder's `changes` (FolderRecord) when it was read: at the same
+ * value the list is as it was and the anchor is used as it is; otherwise it is used only after
+ * checking it is still at its position (a count of the entries above it, which Chromium does
+ * entry by entry: 300-650 ms for 50k of 100k, so never on every jump; see folderWindow in
+ * queries.ts). A stale anchor is never trusted: the anchors are dropped and read again later.
+ *
+ * The walk runs in short transactions of CHUNK anchors each: a read-only transaction on
+ * `messages` holds back every write to it (a first sync) until it ends, and one walk of 100k
+ * under a sync took 1-7 s.
  */
 
 export const ANCHOR_STEP = 1000;
@@ -20,12 +26,23 @@ export interface Anchor {
   position: number;
   date: number;
   uid: number;
+  /** The folder's `changes` (FolderRecord) when the anchor was read or last checked. */
+  changes: number;
+}
+
+interface AnchorEntry {
+  date: number;
+  uid: number;
+  changes: number;
 }
 
 interface FolderAnchors {
   step: number;
-  anchors: { date: number; uid: number }[];
+  anchors: AnchorEntry[];
 }
+
+/** Anchors read per transaction (see the module comment). */
+const CHUNK = 10;
 
 const MAX_FOLDERS = 16;
 /** Read again at most this often after anchors turned out stale (a folder changing during a sync). */
@@ -44,7 +61,14 @@ export function anchorBefore(db: PetrelDb, accountId: string, path: string, posi
   if (!entry) return null;
   const i = Math.min(Math.floor(position / entry.step), entry.anchors.length - 1);
   const a = i > 0 ? entry.anchors[i] : undefined;
-  return a ? { position: i * entry.step, date: a.date, uid: a.uid } : null;
+  return a ? { position: i * entry.step, date: a.date, uid: a.uid, changes: a.changes } : null;
+}
+
+/** The anchor at `position` was checked in place when the folder's `changes` was `changes`. */
+export function confirmAnchor(db: PetrelDb, accountId: string, path: string, position: number, changes: number): void {
+  const entry = cache.get(cacheKey(db, accountId, path));
+  const a = entry && position % entry.step === 0 ? entry.anchors[position / entry.step] : undefined;
+  if (a) a.changes = changes;
 }
 
 /**
@@ -103,22 +127,72 @@ export function buildFolderAnchors(db: PetrelDb, accountId: string, path: string
   return job;
 }
 
-function walk(idb: IDBDatabase, accountId: string, path: string, step: number): Promise<{ date: number; uid: number }[]> {
+async function walk(idb: IDBDatabase, accountId: string, path: string, step: number): Promise<AnchorEntry[]> {
+  const out: AnchorEntry[] = [];
+  for (;;) {
+    const last = out[out.length - 1];
+    const more = await walkChunk(idb, accountId, path, step, last ?? null);
+    // The folder changed between two chunks: what follows may be off. The anchors read so far
+    // are kept (a folder that is still growing gets the rest on a later read).
+    if (last && more[0] && more[0].changes !== last.changes) return out;
+    out.push(...more);
+    if (more.length < CHUNK) return out;
+  }
+}
+
+/**
+ * Up to CHUNK anchors in one transaction: from the top, or `step` entries after `from` (the
+ * previous chunk's last anchor, which must still be in its place: same `changes`).
+ */
+function walkChunk(idb: IDBDatabase, accountId: string, path: string, step: number, from: AnchorEntry | null): Promise<AnchorEntry[]> {
   return new Promise((resolve, reject) => {
-    const tx = idb.transaction('messages', 'readonly');
-    const range = IDBKeyRange.bound([accountId, path, -Infinity], [accountId, path, Infinity]);
-    const req = tx.objectStore('messages').index('[accountId+path+date]').openKeyCursor(range, 'prev');
-    const out: { date: number; uid: number }[] = [];
-    req.onsuccess = () => {
-      const c = req.result;
-      if (!c) {
-        resolve(out);
-        return;
-      }
-      out.push({ date: (c.key as [string, string, number])[2], uid: (c.primaryKey as [string, string, number])[2] });
-      c.advance(step);
+    const tx = idb.transaction(['messages', 'folders'], 'readonly');
+    const out: AnchorEntry[] = [];
+    let changes = 0;
+    const folderReq = tx.objectStore('folders').get([accountId, path]);
+    folderReq.onsuccess = () => {
+      changes = (folderReq.result as FolderRecord | undefined)?.changes ?? 0;
+      // The same index order as the list: date descending, then primary key descending.
+      const range = from
+        ? IDBKeyRange.upperBound([accountId, path, from.date], false)
+        : IDBKeyRange.bound([accountId, path, -Infinity], [accountId, path, Infinity]);
+      const req = tx.objectStore('messages').index('[accountId+path+date]').openKeyCursor(range, 'prev');
+      let started = from === null;
+      req.onsuccess = () => {
+        const c = req.result;
+        if (!c || out.length === CHUNK) {
+          resolve(out);
+          return;
+        }
+        const key = c.key as [string, string, number];
+        const uid = (c.primaryKey as [string, string, number])[2];
+        if (key[0] !== accountId || key[1] !== path) {
+          resolve(out);
+          return;
+        }
+        if (!started) {
+          // Entries of the previous anchor's date that come before it in list order (higher
+          // uids) were counted in the previous chunk: find the anchor itself, then step on.
+          if (key[2] === from!.date && uid > from!.uid) {
+            c.continue();
+            return;
+          }
+          started = true;
+          if (key[2] !== from!.date || uid !== from!.uid) {
+            // The previous anchor is gone: the folder changed; the caller reads again.
+            out.push({ date: key[2], uid, changes: -1 });
+            resolve(out);
+            return;
+          }
+          c.advance(step);
+          return;
+        }
+        out.push({ date: key[2], uid, changes });
+        c.advance(step);
+      };
+      req.onerror = () => reject(req.error);
     };
-    req.onerror = () => reject(req.error);
+    folderReq.onerror = () => reject(folderReq.error);
     tx.onabort = () => reject(tx.error ?? new Error('aborted'));
   });
 }

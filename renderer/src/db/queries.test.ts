@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { liveQuery } from 'dexie';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { applyBatch } from './apply-deltas';
 import { putBody } from './bodies';
 import {
@@ -134,6 +134,43 @@ describe('folderMessages by offset', () => {
     await applyBatch(d, [{ kind: 'expunge', accountId: A, path: 'INBOX', uidValidity: '1', uids: [expected[3]!] }]);
     await windows();
     expect(hasAnchors(d, A, 'INBOX')).toBe(false);
+  });
+
+  it('trusts anchors while the folder is unchanged, and checks them (once) after a change', async () => {
+    const d = db();
+    // 250 messages, runs of 3 equal dates: 25 anchors of step 10, read in three transactions.
+    const msgs = Array.from({ length: 250 }, (_, i) => header(A, 'INBOX', i + 1, { date: T0 + Math.floor(((i * 101) % 250) / 3) * 1000 }));
+    await applyBatch(d, [upsert(A, 'INBOX', msgs)]);
+    await buildFolderAnchors(d, A, 'INBOX', 10);
+    expect(anchorsReach(d, A, 'INBOX')).toBe(250);
+    const expected = (await folderMessages(d, A, 'INBOX', { limit: 1000 })).map((m) => m.uid);
+    // Counting the entries above an anchor is what the anchors' `changes` spares (one count per
+    // window remains: the ties at the window's first date).
+    const counts = vi.spyOn(IDBIndex.prototype, 'count');
+    const windows = async (perWindow: number) => {
+      // Each offset below has an anchor of its own.
+      for (const offset of [10, 37, 99, 101, 149, 200, 243]) {
+        counts.mockClear();
+        const page = await folderMessages(d, A, 'INBOX', { offset, limit: 7 });
+        expect(page.map((m) => m.uid), `offset ${offset}`).toEqual(expected.slice(offset, offset + 7));
+        expect(counts.mock.calls.length, `counts at offset ${offset}`).toBe(perWindow);
+      }
+    };
+    try {
+      await windows(1);
+      // Older mail below every anchor: `changes` moved, so each anchor used is checked once...
+      await applyBatch(d, [upsert(A, 'INBOX', [header(A, 'INBOX', 300, { date: T0 - 1e6 })])]);
+      expected.push(300);
+      await windows(2);
+      // ...and is trusted again afterwards.
+      await windows(1);
+      // A flag change moves nothing: still trusted.
+      await applyBatch(d, [{ kind: 'flags', accountId: A, path: 'INBOX', uidValidity: '1', changes: [{ uid: 5, flags: ['\\Seen'], modseq: null }] }]);
+      await windows(1);
+    } finally {
+      counts.mockRestore();
+    }
+    expect(hasAnchors(d, A, 'INBOX')).toBe(true);
   });
 
   it('uses anchors read while the folder was shorter (a first sync adds older mail below them)', async () => {

@@ -1,5 +1,5 @@
 import { cmp, type Collection } from 'dexie';
-import { ANCHOR_STEP, anchorBefore, wantAnchors } from './folder-anchors';
+import { ANCHOR_STEP, anchorBefore, confirmAnchor, wantAnchors } from './folder-anchors';
 import {
   accountRange,
   folderRange,
@@ -87,19 +87,25 @@ export function folderMessages(
 function folderWindow(db: PetrelDb, accountId: string, path: string, offset: number, limit: number): Promise<MessageRecord[]> {
   const lo = [accountId, path, -Infinity];
   if (limit <= 0) return Promise.resolve([]);
-  return db.transaction('r', db.messages, async () => {
+  return db.transaction('r', db.messages, db.folders, async () => {
     // Where to start walking: the top, or a checked anchor (folder-anchors.ts) and its date.
     let upper = Infinity;
     let walk = offset;
     const anchor = anchorBefore(db, accountId, path, offset);
     if (anchor) {
       const index = db.messages.where('[accountId+path+date]');
-      const [newer, ties] = await Promise.all([
-        index.between([accountId, path, anchor.date], [accountId, path, Infinity], false, true).count(),
-        index.equals([accountId, path, anchor.date]).primaryKeys(),
-      ]);
+      const [folder, ties] = await Promise.all([db.folders.get([accountId, path]), index.equals([accountId, path, anchor.date]).primaryKeys()]);
       const tiesBefore = ties.filter((k) => k[2] > anchor.uid).length;
-      if (ties.some((k) => k[2] === anchor.uid) && newer + tiesBefore === anchor.position) {
+      const changes = folder?.changes ?? 0;
+      // Unchanged since the anchor was read or checked: in place. Otherwise count the entries
+      // above it (slow: entry by entry), and remember it was found in place at this `changes`.
+      let inPlace = folder !== undefined && changes === anchor.changes;
+      if (!inPlace && folder) {
+        const newer = await index.between([accountId, path, anchor.date], [accountId, path, Infinity], false, true).count();
+        inPlace = newer + tiesBefore === anchor.position && ties.some((k) => k[2] === anchor.uid);
+        if (inPlace) confirmAnchor(db, accountId, path, anchor.position, changes);
+      }
+      if (inPlace && ties.some((k) => k[2] === anchor.uid)) {
         upper = anchor.date;
         walk = tiesBefore + offset - anchor.position;
         // Read while the folder was shorter: right, but ending early.

@@ -29,6 +29,13 @@ export interface FolderRecord extends Folder {
   uidValidity: string | null;
   /** False while the folder is known only from its own deltas, not yet from a folder list. */
   listed: boolean;
+  /**
+   * How many times a message entered or left the folder's cached list, or moved in it (a new
+   * date), ever (absent: 0). The list's order is unchanged while it stays the same, so jump
+   * anchors read at one value need no check at that value (folder-anchors.ts). Kept by Counts
+   * (apply-deltas.ts), which every change of a folder's messages goes through.
+   */
+  changes?: number;
 }
 
 export interface MessageRecord extends MessageHeader {

@@ -18,6 +18,8 @@ const ROW_HEIGHT = 74;
 const ANCHORS_AFTER_MS = 1000;
 /** A folder without anchors has them read this long after it opens (after its first rows). */
 const ANCHORS_FIRST_MS = 150;
+/** ...and a growing folder waits at most this long for its length to settle. */
+const ANCHORS_MAX_WAIT_MS = 15_000;
 const PAGE = 100;
 
 /** The list's action keys (lower-case letters without Shift; '#' and '!' come with it). */
@@ -96,12 +98,18 @@ export function MessageList(props: {
   // A long folder: its jump anchors are read in the background, so a jump into it is quick. A
   // folder without any is read soon after it opens (a jump a second later walked the index from
   // the top: 230 ms of a 450 ms jump at 30k); one that grew, once its length has stayed the same
-  // for a moment (not batch after batch of a first sync).
+  // for a while: three times the last gap between two lengths, at least ANCHORS_AFTER_MS. A
+  // first sync of 100k under load changes the length every 1-2 s, and reading anchors between
+  // its batches (each read walks the whole folder) ran 14 times in one sync.
+  const lengthSeen = useRef({ key: '', at: 0, gap: 0 });
   useEffect(() => {
+    const seen = lengthSeen.current;
+    const now = Date.now();
+    lengthSeen.current = seen.key === sourceKey ? { key: sourceKey, at: now, gap: now - seen.at } : { key: sourceKey, at: now, gap: 0 };
     if (source.kind !== 'folder' || count < 2 * ANCHOR_STEP) return;
     const reach = anchorsReach(db, source.accountId, source.path);
     if (reach > count - ANCHOR_STEP) return;
-    const delay = reach === 0 ? ANCHORS_FIRST_MS : ANCHORS_AFTER_MS;
+    const delay = reach === 0 ? ANCHORS_FIRST_MS : Math.min(ANCHORS_MAX_WAIT_MS, Math.max(ANCHORS_AFTER_MS, 3 * lengthSeen.current.gap));
     const timer = setTimeout(() => wantAnchors(db, source.accountId, source.path, { refresh: true }), delay);
     return () => clearTimeout(timer);
     // `sourceKey` stands for the source.
