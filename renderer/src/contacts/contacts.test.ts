@@ -1,10 +1,10 @@
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { applyBatch } from '../db/apply-deltas';
 import type { ContactRecord, PetrelDb } from '../db/schema';
 import { A, batch, foldersDelta, header, newDb, upsert } from '../db/test-fixtures';
 import { ContactBook } from './book';
-import { indexContacts } from './indexer';
+import { indexContacts, startContactIndexer } from './indexer';
 import { contactScore, rankContacts } from './rank';
 
 const DAY = 86_400_000;
@@ -103,6 +103,45 @@ describe('the contacts index', () => {
     expect((await db.contacts.get('p7@example.test'))?.seen).toBe(45);
     expect((await db.contacts.get('me@example.test'))?.seen).toBe(4500);
     expect(await db.contactMarks.get([A, 'INBOX'])).toMatchObject({ uid: 4500 });
+  });
+
+  it('counts older mail a first sync stores after a pass (newest first), and new mail, each once', async () => {
+    await setUp();
+    const at = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => msg('INBOX', from + i, { from: `p${(from + i) % 10}@example.test` }));
+    // The newest 2,500 first; a pass runs in between, as it may during a sync.
+    await applyBatch(db, batch(2, upsert(A, 'INBOX', at(3001, 5500))));
+    expect(await indexContacts(db)).toBe(true);
+    expect((await db.contacts.get('me@example.test'))?.seen).toBe(2500);
+    // Then the older 3,000, and new mail above.
+    await applyBatch(db, batch(3, upsert(A, 'INBOX', at(1, 3000)), upsert(A, 'INBOX', at(5501, 5510))));
+    expect(await indexContacts(db)).toBe(true);
+    expect((await db.contacts.get('me@example.test'))?.seen).toBe(5510);
+    expect((await db.contacts.get('p3@example.test'))?.seen).toBe(551);
+    expect(await db.contactMarks.get([A, 'INBOX'])).toMatchObject({ uid: 5510, low: 1 });
+    expect(await indexContacts(db)).toBe(false);
+  });
+
+  it('the indexer waits for the folders to be quiet, but not forever', async () => {
+    // Only the indexer's clock: fake-indexeddb schedules its work with setImmediate.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      await setUp();
+      const passes: number[] = [];
+      const stop = startContactIndexer(db, { delayMs: 2000, maxWaitMs: 10_000, onIndexed: () => passes.push(Date.now()) });
+      // A write every second (a first sync): no pass until 10 s after the first...
+      for (let i = 1; i <= 12; i++) {
+        await applyBatch(db, batch(i + 1, upsert(A, 'INBOX', [msg('INBOX', i, { from: 'q@example.test' })])));
+        await vi.advanceTimersByTimeAsync(1000);
+      }
+      expect(passes).toHaveLength(1);
+      // ...and one more once the writes stop for 2 s.
+      await vi.advanceTimersByTimeAsync(3000);
+      await vi.waitFor(() => expect(passes).toHaveLength(2));
+      expect((await db.contacts.get('me@example.test'))?.seen).toBe(12);
+      stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('the book suggests from the index and sees additions after invalidate', async () => {

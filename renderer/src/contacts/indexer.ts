@@ -4,10 +4,12 @@ import type { ContactRecord, FolderRecord, MessageRecord, PetrelDb } from '../db
 
 /**
  * The contacts index: addresses from the cached messages, counted once per message, kept
- * current incrementally. Per folder it remembers the highest UID it has read (UIDs only grow
- * within a UIDVALIDITY), so each pass reads only the messages that arrived since, in chunks,
- * each chunk one short transaction: at 100k cached messages the first pass reads them once in
- * the background, and typing in an address field never touches the messages table.
+ * current incrementally. Per folder it remembers the range of UIDs it has read: new mail comes
+ * above it (UIDs only grow within a UIDVALIDITY) and a first sync, which stores the newest
+ * messages first, fills in older mail below it. Each pass reads only the messages outside the
+ * range, in chunks, each chunk one short transaction: at 100k cached messages the first pass
+ * reads them once in the background, and typing in an address field never touches the
+ * messages table. Passes wait for the cache to be quiet (a first sync writes for a minute).
  *
  * Sent folders count as "you wrote to" (To and Cc); other folders as "seen" (From, To, Cc);
  * Drafts and Junk are left out. Messages expunged later are not subtracted: this ranks
@@ -86,46 +88,58 @@ function merge(old: ContactRecord | undefined, key: string, t: Tally): ContactRe
 }
 
 /**
- * Reads up to WRITE_EVERY of a folder's new messages (CHUNK at a time, yielding between) and
- * writes their tally in one transaction; false when the folder is done.
+ * Reads up to WRITE_EVERY of a folder's messages outside its mark (CHUNK at a time, yielding
+ * between): first those above it, then those below; writes their tally in one transaction.
+ * False when the folder is done.
  */
 async function indexPart(db: PetrelDb, f: FolderRecord, use: 'sent' | 'seen', yieldEvery: () => Promise<void>): Promise<boolean> {
-  const markOf = async () => {
+  const markOf = async (): Promise<{ low: number; high: number } | null> => {
     const mark = await db.contactMarks.get([f.accountId, f.path]);
-    return mark && mark.uidValidity === f.uidValidity ? mark.uid : 0;
+    return mark && mark.uidValidity === f.uidValidity ? { low: mark.low ?? 0, high: mark.uid } : null;
   };
   const from = await markOf();
   const tallies = new Map<string, Tally>();
-  let last = from;
+  let low = from?.low ?? Infinity;
+  let high = from?.high ?? 0;
   let read = 0;
+  let up = true;
   let more = true;
   while (more && read < WRITE_EVERY) {
     // Reads of their own (read-only): the index never holds up the sync's writes to messages.
-    const batch = await db.messages
-      .where('[accountId+path+uid]')
-      .between([f.accountId, f.path, last + 1], [f.accountId, f.path, Dexie.maxKey], true, true)
-      .limit(CHUNK)
-      .toArray();
+    const range = up
+      ? db.messages.where('[accountId+path+uid]').between([f.accountId, f.path, high + 1], [f.accountId, f.path, Dexie.maxKey], true, true)
+      : db.messages.where('[accountId+path+uid]').between([f.accountId, f.path, Dexie.minKey], [f.accountId, f.path, low], true, false).reverse();
+    const batch = await range.limit(CHUNK).toArray();
     tally(
       batch.filter((m) => m.uidValidity === f.uidValidity),
       use,
       tallies,
     );
     read += batch.length;
-    last = batch.at(-1)?.uid ?? last;
-    more = batch.length === CHUNK;
-    if (more) await yieldEvery();
+    for (const m of batch) {
+      low = Math.min(low, m.uid);
+      high = Math.max(high, m.uid);
+    }
+    if (batch.length === CHUNK) {
+      await yieldEvery();
+    } else if (up && from) {
+      // Nothing more above: now what arrived below (a first sync's older mail).
+      up = false;
+    } else {
+      more = false;
+    }
   }
   await db.transaction('rw', [db.contacts, db.contactMarks], async () => {
     // Counted meanwhile (another window's pass): counting again would count twice.
-    if ((await markOf()) !== from) return;
+    const now = await markOf();
+    if (now?.low !== from?.low || now?.high !== from?.high) return;
     if (tallies.size > 0) {
       const keys = [...tallies.keys()];
       const old = await db.contacts.bulkGet(keys);
       await db.contacts.bulkPut(keys.map((k, i) => merge(old[i], k, tallies.get(k)!)));
     }
-    if (last > from && f.uidValidity !== null) {
-      await db.contactMarks.put({ accountId: f.accountId, path: f.path, uidValidity: f.uidValidity, uid: last });
+    if (read > 0 && f.uidValidity !== null) {
+      await db.contactMarks.put({ accountId: f.accountId, path: f.path, uidValidity: f.uidValidity, uid: high, low });
     }
   });
   return more;
@@ -139,11 +153,10 @@ export async function indexContacts(db: PetrelDb, yieldEvery: () => Promise<void
     if (!use || f.uidValidity === null) continue;
     const mark = await db.contactMarks.get([f.accountId, f.path]);
     if (mark && mark.uidValidity === f.uidValidity) {
-      const newest = await db.messages
-        .where('[accountId+path+uid]')
-        .between([f.accountId, f.path, Dexie.minKey], [f.accountId, f.path, Dexie.maxKey], true, true)
-        .last();
-      if (!newest || newest.uid <= mark.uid) continue;
+      const folder = db.messages.where('[accountId+path+uid]').between([f.accountId, f.path, Dexie.minKey], [f.accountId, f.path, Dexie.maxKey], true, true);
+      const [oldest] = await folder.clone().limit(1).primaryKeys();
+      const [newest] = await folder.clone().reverse().limit(1).primaryKeys();
+      if (!newest || !oldest || (newest[2] <= mark.uid && oldest[2] >= (mark.low ?? 0))) continue;
     }
     any = true;
     while (await indexPart(db, f, use, yieldEvery)) await yieldEvery();
@@ -153,19 +166,23 @@ export async function indexContacts(db: PetrelDb, yieldEvery: () => Promise<void
 }
 
 /**
- * Keeps the index current: a pass after the folders change (every sync batch touches their
- * counts), at most one at a time and not more often than `delayMs`. `onIndexed` hears passes
- * that read something.
+ * Keeps the index current: a pass once the folders (which every sync batch touches) have not
+ * changed for `delayMs`, or `maxWaitMs` after the first change it has not read yet, so a first
+ * sync's writes are not slowed by a pass every few seconds; at most one pass at a time.
+ * `onIndexed` hears passes that read something.
  */
-export function startContactIndexer(db: PetrelDb, options: { delayMs?: number; onIndexed?: () => void } = {}): () => void {
+export function startContactIndexer(db: PetrelDb, options: { delayMs?: number; maxWaitMs?: number; onIndexed?: () => void } = {}): () => void {
   const delayMs = options.delayMs ?? 2000;
+  const maxWaitMs = options.maxWaitMs ?? 60_000;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let firstChange: number | undefined;
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
   const pause = () => new Promise<void>((r) => setTimeout(r, 0));
   const run = () => {
     timer = undefined;
+    firstChange = undefined;
     if (stopped) return;
     if (running) {
       again = true;
@@ -185,7 +202,11 @@ export function startContactIndexer(db: PetrelDb, options: { delayMs?: number; o
       });
   };
   const schedule = () => {
-    if (timer === undefined && !stopped) timer = setTimeout(run, delayMs);
+    if (stopped) return;
+    const now = Date.now();
+    firstChange ??= now;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(run, Math.max(0, Math.min(delayMs, firstChange + maxWaitMs - now)));
   };
   // Re-runs on any change of the folders table, which every applied batch makes.
   const sub = liveQuery(() => db.folders.toArray()).subscribe({ next: schedule, error: () => undefined });

@@ -96,12 +96,17 @@ export interface ContactRecord {
   lastSeen: number;
 }
 
-/** How far the contacts index has read a folder: its messages up to `uid` are counted. */
+/**
+ * How far the contacts index has read a folder: its messages from `low` up to `uid` are
+ * counted. A first sync stores a folder newest first, so older mail arrives below `low` after a
+ * pass; new mail arrives above `uid`. Marks without `low` (older ones) count as reaching down.
+ */
 export interface ContactMarkRecord {
   accountId: string;
   path: string;
   uidValidity: string;
   uid: number;
+  low?: number;
 }
 
 export const DEFAULT_DB_NAME = 'petrel';
