@@ -36,6 +36,8 @@ interface FrameEvents {
   resumeSent: number[];
   /** `messages.bodies` requests (the offline download). */
   bodiesSent: number[];
+  /** Bodies in the answers to `messages.bodies` (counted in the frames, not in IndexedDB). */
+  bodiesReceived: number;
   /** Characters received on the RPC socket. */
   receivedChars: number;
   /** accounts.add answers: when, and the account id. */
@@ -45,8 +47,9 @@ interface FrameEvents {
 
 export class AppSession {
   crashed = false;
-  readonly frames: FrameEvents = { resumeSent: [], bodiesSent: [], receivedChars: 0, added: [], cursors: [] };
+  readonly frames: FrameEvents = { resumeSent: [], bodiesSent: [], bodiesReceived: 0, receivedChars: 0, added: [], cursors: [] };
   private readonly addIds = new Set<number>();
+  private readonly bodyIds = new Set<number>();
 
   private constructor(
     readonly env: AppEnv,
@@ -307,7 +310,11 @@ export class AppSession {
 
   private sent(payload: string): void {
     if (payload.includes('"sync.resume"')) this.frames.resumeSent.push(Date.now());
-    if (payload.includes('"messages.bodies"')) this.frames.bodiesSent.push(Date.now());
+    if (payload.includes('"messages.bodies"')) {
+      this.frames.bodiesSent.push(Date.now());
+      const msg = JSON.parse(payload) as { id?: number; method?: string };
+      if (msg.method === 'messages.bodies' && typeof msg.id === 'number') this.bodyIds.add(msg.id);
+    }
     if (payload.includes('"accounts.add"')) {
       const msg = JSON.parse(payload) as { id?: number; method?: string };
       if (msg.method === 'accounts.add' && typeof msg.id === 'number') this.addIds.add(msg.id);
@@ -320,6 +327,11 @@ export class AppSession {
     if (this.addIds.size > 0 && payload.startsWith('{"t":"res"')) {
       const msg = JSON.parse(payload) as { id: number; ok: boolean; result?: { saved?: boolean; account?: { id: string } } };
       if (this.addIds.delete(msg.id) && msg.result?.account) this.frames.added.push({ at, accountId: msg.result.account.id });
+    }
+    if (this.bodyIds.size > 0) {
+      // Each body carries one "attachments" list (a body's attachments carry none).
+      const id = /^\{"t":"res","id":(\d+)/.exec(payload.slice(0, 40))?.[1];
+      if (id !== undefined && this.bodyIds.delete(Number(id))) this.frames.bodiesReceived += payload.split('"attachments":').length - 1;
     }
     if (payload.includes('"kind":"cursor"')) {
       const msg = JSON.parse(payload) as { data?: { deltas?: { kind: string; cursor?: { accountId: string; path: string; highestModseq: string | null } }[] } };

@@ -142,11 +142,11 @@ export function summarize(label: string, profile: CpuProfile, top = 10): string[
 }
 
 /** Summaries of the host profile (newest .cpuprofile in `dir`) and the renderer's. */
-export async function profileSummary(dir: string, renderer: CpuProfile | null): Promise<string[]> {
+export async function profileSummary(dir: string, renderer: CpuProfile | null, hostLabel = 'Host CPU profile (whole host life: add account, initial sync)'): Promise<string[]> {
   const lines: string[] = [];
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')) : [];
   const newest = files.map((f) => path.join(dir, f)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
-  if (newest) lines.push(...summarize('Host CPU profile (whole host life: add account, initial sync)', JSON.parse(fs.readFileSync(newest, 'utf8')) as CpuProfile));
+  if (newest) lines.push(...summarize(hostLabel, JSON.parse(fs.readFileSync(newest, 'utf8')) as CpuProfile));
   else lines.push('Host CPU profile: none written.');
   if (renderer) lines.push(...summarize('Renderer CPU profile (add account → all headers stored)', renderer));
   return lines;

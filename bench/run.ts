@@ -17,7 +17,7 @@ import { deliverCorpus, type DeliveryReport } from './corpus';
 import { cpuMeter, formatCpu } from './cpu';
 import { addAndSync, atRest, FlagFlipper, folderOpen, initialSync, offlineBodies, push, resyncAfterFlags, resyncNoChange, searchQueries, showFolder } from './measure';
 import { BASELINES, FLAG_CHANGES, METRICS, SEARCH_QUERIES } from './metrics';
-import { keepProfiles, profileSummary, startRendererProfile } from './profile';
+import { keepProfiles, profileSummary, startRendererProfile, summarize } from './profile';
 import { baselineTable, buildReport, markdownTable, percentile, table, toJson, type Report } from './report';
 import { checkBuild, fmtMs, parseArgs, Recorder, runs, say, versions, type Options } from './setup';
 
@@ -226,9 +226,25 @@ async function measureAll(run: Run): Promise<void> {
 
   if (runs(o, 'bodies')) await rec.step(`app: offline download of ${sizes.bob.toLocaleString('en-US')} bodies`, async () => {
     for (let r = 0; r < o.runs; r++) {
-      const res = await offlineBodies(env, bob, sizes.bob);
+      const profiled = o.profile && r === o.runs - 1;
+      const hostProfile = path.join(workDir, `bodies-profile-${r}`);
+      const res = await offlineBodies(
+        profiled ? { ...env, hostNodeArgs: ['--cpu-prof', '--cpu-prof-dir', hostProfile] } : env,
+        bob,
+        sizes.bob,
+        profiled ? startRendererProfile : undefined,
+      );
       rec.add('bodies_10k_ms', res.ms);
-      say(`  run ${r + 1}: ${fmtMs(res.ms)} for ${res.stored} of ${sizes.bob} (${Math.round(res.stored / (res.ms / 1000))}/s)`);
+      const used = formatCpu(res.cpu, res.ms);
+      say(`  run ${r + 1}: ${fmtMs(res.ms)} for ${res.stored} of ${sizes.bob} (${Math.round(res.stored / (res.ms / 1000))}/s); CPU: ${used}`);
+      if (r === o.runs - 1) notes.push(`CPU during the last offline download (${fmtMs(res.ms)}): ${used}.`);
+      if (profiled) {
+        // The host's profile covers its whole life: the account's header sync, then the download.
+        const lines = await profileSummary(hostProfile, null, 'Host CPU profile (header sync of the folder, then the offline download)');
+        if (res.rendererProfile) lines.push(...summarize('Renderer CPU profile (offline download)', res.rendererProfile));
+        for (const l of lines) say(`  ${l}`);
+        if (o.profileOut) await keepProfiles(hostProfile, res.rendererProfile, path.join(o.profileOut, 'bodies'));
+      }
       if (res.wanted < sizes.bob) rec.note('bodies_10k_ms', `(${sizes.bob - res.wanted} messages over 2 MB are left for when they are opened; mbsync pulls them too.)`);
     }
   });
