@@ -15,6 +15,8 @@ function fakeConnection(status = 'connected') {
   return { conn, call };
 }
 
+const T0 = 1_700_000_000_000;
+
 describe('BodyPrefetcher', () => {
   it('downloads every missing body newest first, INBOX first, skipping big messages, then costs nothing', async () => {
     const db = newDb();
@@ -34,6 +36,19 @@ describe('BodyPrefetcher', () => {
     call.mockClear();
     expect(await p.pass()).toBe(0);
     expect(call).not.toHaveBeenCalled();
+  });
+
+  it('pages through a long folder, runs of equal dates included, asking for each body once', async () => {
+    const db = newDb();
+    // 1,234 messages (pages of 500), dates in runs of 7 so page ends fall inside runs.
+    const inbox = Array.from({ length: 1234 }, (_, i) => header(A, 'INBOX', i + 1, { date: T0 + Math.floor(i / 7) * 1000 }));
+    await applyBatch(db, batch(1, foldersDelta(A, ['INBOX']), upsert(A, 'INBOX', inbox)));
+    const { conn, call } = fakeConnection();
+    expect(await new BodyPrefetcher(db, conn).pass()).toBe(1234);
+    const asked = call.mock.calls.flatMap((c) => c[1].uids);
+    expect(asked).toHaveLength(1234);
+    expect(new Set(asked).size).toBe(1234);
+    expect(await db.bodies.count()).toBe(1234);
   });
 
   it('does nothing while the engine is not connected', async () => {

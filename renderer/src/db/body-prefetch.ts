@@ -1,6 +1,7 @@
 import type { MessageBody } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
 import type { FolderRecord, MessageKey, PetrelDb } from './schema';
+import { folderMessages, pageCursorOf, type PageCursor } from './queries';
 
 /** The part of the engine connection this uses; `Connection<PetrelContract>` fits it. */
 export interface PrefetchConnection {
@@ -136,15 +137,12 @@ export class BodyPrefetcher {
       await this.store(bodies);
       fetched += bodies.length;
     };
-    for (let offset = 0; !this.stopped; offset += PAGE) {
-      const page = await this.db.messages
-        .where('[accountId+path+date]')
-        .between([f.accountId, f.path, -Infinity], [f.accountId, f.path, Infinity])
-        .reverse()
-        .offset(offset)
-        .limit(PAGE)
-        .toArray();
+    // Pages newest first, each after the last one's message (an offset would walk the index
+    // from the top for every page: quadratic, hours of cursor steps for 100k).
+    for (let after: PageCursor | undefined; !this.stopped; ) {
+      const page = await folderMessages(this.db, f.accountId, f.path, { limit: PAGE, after });
       if (page.length === 0) break;
+      after = pageCursorOf(page[page.length - 1]!);
       const keys = page.map((m): MessageKey => [m.accountId, m.path, m.uid]);
       const have = await this.db.bodies.bulkGet(keys);
       const wanted = page.filter((m, i) => !have[i] && m.size <= this.maxBytes && m.uidValidity === f.uidValidity);
