@@ -258,6 +258,36 @@ describe('search worker', () => {
     await until('the pause', async () => ((await total('papaya')) === 360 ? true : undefined));
   });
 
+  it('keeps a slow burst together: a sync committing every 1.5 s is read back once it pauses for three gaps', async () => {
+    const db = newDb();
+    await seed(db);
+    let clock = 0;
+    const { client, core } = await start(db, { now: () => clock, burstQuietMs: 1000, burstMaxLagMs: 60_000 });
+    await ready(client);
+    const write = async (uid: number) => {
+      await applyBatch(db, [upsert(A, 'INBOX', [mail(A, 'INBOX', uid, { subject: `Quince ${uid}` })])]);
+      // Heard at this clock (the write's notice is asynchronous).
+      await new Promise((r) => setTimeout(r, 30));
+    };
+    // The first two are lone changes as far as anyone can tell: indexed at once.
+    await write(30);
+    await eventually(client, 'quince', (k) => k.includes('A:INBOX:30'));
+    clock += 1500;
+    await write(31);
+    await eventually(client, 'quince', (k) => k.includes('A:INBOX:31'));
+    // Then the gaps repeat: a burst, whose pause must be 3 x 1.5 s.
+    clock += 1500;
+    await write(32);
+    clock += 1500;
+    await write(33);
+    clock += 2000;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(core()!.waitingChanges).toBeGreaterThan(0);
+    expect(keysOf(await client.search('quince'))).toEqual(['A:INBOX:31', 'A:INBOX:30']);
+    clock += 2600;
+    expect(await eventually(client, 'quince', (k) => k.includes('A:INBOX:33'))).toEqual(['A:INBOX:33', 'A:INBOX:32', 'A:INBOX:31', 'A:INBOX:30']);
+  });
+
   it('supersedes a query in flight with a newer one', async () => {
     const db = newDb();
     await seed(db);

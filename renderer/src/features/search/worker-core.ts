@@ -55,6 +55,12 @@ export interface SearchWorkerOptions {
    */
   burstQuietMs?: number;
   /**
+   * A burst's pause must also be three times the last gap between its writes, up to this
+   * (default 5000 ms): under load a first sync commits every 1-2 s, and each longer-than-1-s
+   * gap ended the burst, so the whole store was read back again and again while it was written.
+   */
+  burstQuietMaxMs?: number;
+  /**
    * ...but never wait longer than this after the first waiting change. Default 60 s: a first sync
    * of 100k headers takes about 40 s here, and the folders it fills are searched on the server
    * until their sync is complete (server-search.ts).
@@ -128,6 +134,8 @@ export class SearchWorkerCore {
   /** When the oldest waiting change came, when the latest did, and whether they come in a burst. */
   private changesSince: number | null = null;
   private lastMutationAt = -Infinity;
+  /** The gap before the last write, when it was short enough to be within a burst (else 0). */
+  private recentGap = 0;
   private inBurst = false;
   /**
    * A pass over the waiting changes is under way: its keys are read to the end, while ranges
@@ -157,6 +165,7 @@ export class SearchWorkerCore {
       observe: options.observe ?? true,
       phraseBudgetMs: options.phraseBudgetMs ?? 60,
       burstQuietMs: options.burstQuietMs ?? 1000,
+      burstQuietMaxMs: options.burstQuietMaxMs ?? 5000,
       burstMaxLagMs: options.burstMaxLagMs ?? 60_000,
       snapshotDelayMs: options.snapshotDelayMs ?? 20_000,
       snapshotMaxWaitMs: options.snapshotMaxWaitMs ?? 120_000,
@@ -292,7 +301,7 @@ export class SearchWorkerCore {
     if (this.draining && this.changedKeys.size > 0) return true;
     if (!this.inBurst) return true;
     const now = this.opts.now();
-    const due = Math.min(this.lastMutationAt + this.opts.burstQuietMs, (this.changesSince ?? now) + this.opts.burstMaxLagMs);
+    const due = Math.min(this.lastMutationAt + this.burstQuiet(), (this.changesSince ?? now) + this.opts.burstMaxLagMs);
     if (now >= due) return true;
     if (this.changeTimer === undefined && !this.closed) {
       this.changeTimer = setTimeout(() => {
@@ -301,6 +310,11 @@ export class SearchWorkerCore {
       }, due - now + 1);
     }
     return false;
+  }
+
+  /** How long writes must pause to end a burst (see `burstQuietMaxMs`). */
+  private burstQuiet(): number {
+    return Math.min(this.opts.burstQuietMaxMs, Math.max(this.opts.burstQuietMs, 3 * this.recentGap));
   }
 
   private saveIsDue(): boolean {
@@ -469,7 +483,9 @@ export class SearchWorkerCore {
     }
     if (!touched) return;
     const now = this.opts.now();
-    this.inBurst = now - this.lastMutationAt < this.opts.burstQuietMs;
+    const gap = now - this.lastMutationAt;
+    this.inBurst = gap < this.burstQuiet();
+    this.recentGap = gap < this.opts.burstQuietMaxMs ? gap : 0;
     this.lastMutationAt = now;
     this.changesSince ??= now;
     this.pump();
