@@ -28,6 +28,8 @@ export interface Anchor {
   uid: number;
   /** The folder's `changes` (FolderRecord) when the anchor was read or last checked. */
   changes: number;
+  /** The folder's UIDVALIDITY when the anchors were read. */
+  uidValidity: string | null;
 }
 
 interface AnchorEntry {
@@ -38,6 +40,8 @@ interface AnchorEntry {
 
 interface FolderAnchors {
   step: number;
+  /** The folder's UIDVALIDITY when they were read (a folder deleted and made again has another). */
+  uidValidity: string | null;
   anchors: AnchorEntry[];
 }
 
@@ -48,7 +52,97 @@ const MAX_FOLDERS = 16;
 /** Read again at most this often after anchors turned out stale (a folder changing during a sync). */
 const REBUILD_MIN_INTERVAL_MS = 2000;
 
-const cache = new Map<string, FolderAnchors>();
+/**
+ * The anchors of the last MAX_FOLDERS folders used, kept in memory and in localStorage: they
+ * stay right across restarts while the folder's `changes` stays the same, so the first jump
+ * after the app opens does not walk the folder.
+ */
+class AnchorCache {
+  private readonly map = new Map<string, FolderAnchors>();
+  private loaded = false;
+
+  constructor(private storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null) {}
+
+  use(storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null): void {
+    this.storage = storage;
+    this.map.clear();
+    this.loaded = false;
+  }
+
+  get(key: string): FolderAnchors | undefined {
+    this.load();
+    return this.map.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  set(key: string, value: FolderAnchors): void {
+    this.load();
+    this.map.delete(key);
+    this.map.set(key, value);
+    while (this.map.size > MAX_FOLDERS) this.map.delete(this.map.keys().next().value!);
+    this.save();
+  }
+
+  delete(key: string): void {
+    this.load();
+    if (this.map.delete(key)) this.save();
+  }
+
+  /** `memoryOnly`: as after a restart (tests). */
+  clear(memoryOnly = false): void {
+    this.map.clear();
+    this.loaded = false;
+    if (!memoryOnly) this.save();
+  }
+
+  save(): void {
+    if (!this.storage) return;
+    try {
+      const folders = [...this.map].map(([key, f]) => [key, f.step, f.uidValidity, f.anchors.map((a) => [a.date, a.uid, a.changes])]);
+      if (folders.length === 0) this.storage.removeItem(STORAGE_KEY);
+      else this.storage.setItem(STORAGE_KEY, JSON.stringify({ v: 1, folders }));
+    } catch {
+      // Full or unavailable: anchors are only a cache.
+    }
+  }
+
+  private load(): void {
+    if (this.loaded) return;
+    this.loaded = true;
+    if (!this.storage) return;
+    try {
+      const raw = this.storage.getItem(STORAGE_KEY);
+      const data = raw ? (JSON.parse(raw) as { v?: unknown; folders?: unknown }) : null;
+      if (!data || data.v !== 1 || !Array.isArray(data.folders)) return;
+      for (const item of data.folders.slice(-MAX_FOLDERS) as unknown[]) {
+        const parsed = parseFolder(item);
+        if (parsed) this.map.set(parsed[0], parsed[1]);
+      }
+    } catch {
+      // Damaged: start without.
+    }
+  }
+}
+
+const STORAGE_KEY = 'petrel.folderAnchors';
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+function parseFolder(item: unknown): [string, FolderAnchors] | null {
+  if (!Array.isArray(item) || item.length !== 4) return null;
+  const [key, step, uidValidity, list] = item as unknown[];
+  if (typeof key !== 'string' || !isNum(step) || step < 1 || !(uidValidity === null || typeof uidValidity === 'string') || !Array.isArray(list)) return null;
+  const anchors: AnchorEntry[] = [];
+  for (const a of list as unknown[]) {
+    if (!Array.isArray(a) || !isNum(a[0]) || !isNum(a[1]) || !isNum(a[2])) return null;
+    anchors.push({ date: a[0], uid: a[1], changes: a[2] });
+  }
+  return [key, { step, uidValidity, anchors }];
+}
+
+const cache = new AnchorCache(typeof localStorage === 'undefined' ? null : localStorage);
 const building = new Map<string, Promise<void>>();
 const lastBuild = new Map<string, number>();
 const scheduled = new Set<string>();
@@ -61,14 +155,17 @@ export function anchorBefore(db: PetrelDb, accountId: string, path: string, posi
   if (!entry) return null;
   const i = Math.min(Math.floor(position / entry.step), entry.anchors.length - 1);
   const a = i > 0 ? entry.anchors[i] : undefined;
-  return a ? { position: i * entry.step, date: a.date, uid: a.uid, changes: a.changes } : null;
+  return a ? { position: i * entry.step, date: a.date, uid: a.uid, changes: a.changes, uidValidity: entry.uidValidity } : null;
 }
 
 /** The anchor at `position` was checked in place when the folder's `changes` was `changes`. */
 export function confirmAnchor(db: PetrelDb, accountId: string, path: string, position: number, changes: number): void {
   const entry = cache.get(cacheKey(db, accountId, path));
   const a = entry && position % entry.step === 0 ? entry.anchors[position / entry.step] : undefined;
-  if (a) a.changes = changes;
+  if (a) {
+    a.changes = changes;
+    cache.save();
+  }
 }
 
 /**
@@ -102,6 +199,12 @@ export function anchorsReach(db: PetrelDb, accountId: string, path: string): num
   return entry ? entry.anchors.length * entry.step : 0;
 }
 
+/** Whether every anchor of the folder was read or checked at this `changes` (FolderRecord). */
+export function anchorsCurrent(db: PetrelDb, accountId: string, path: string, changes: number): boolean {
+  const entry = cache.get(cacheKey(db, accountId, path));
+  return entry !== undefined && entry.anchors.every((a) => a.changes === changes);
+}
+
 /** Whether anchors of the folder are cached (tests). */
 export function hasAnchors(db: PetrelDb, accountId: string, path: string): boolean {
   return cache.has(cacheKey(db, accountId, path));
@@ -118,25 +221,26 @@ export function buildFolderAnchors(db: PetrelDb, accountId: string, path: string
   const job = (async () => {
     lastBuild.set(key, Date.now());
     await db.open();
-    const anchors = await walk(db.backendDB(), accountId, path, step);
-    cache.delete(key);
-    cache.set(key, { step, anchors });
-    while (cache.size > MAX_FOLDERS) cache.delete(cache.keys().next().value!);
+    const { anchors, uidValidity } = await walk(db.backendDB(), accountId, path, step);
+    cache.set(key, { step, uidValidity, anchors });
   })().finally(() => building.delete(key));
   building.set(key, job);
   return job;
 }
 
-async function walk(idb: IDBDatabase, accountId: string, path: string, step: number): Promise<AnchorEntry[]> {
+async function walk(idb: IDBDatabase, accountId: string, path: string, step: number): Promise<{ anchors: AnchorEntry[]; uidValidity: string | null }> {
   const out: AnchorEntry[] = [];
+  let uidValidity: string | null | undefined;
   for (;;) {
     const last = out[out.length - 1];
-    const more = await walkChunk(idb, accountId, path, step, last ?? null);
+    const chunk = await walkChunk(idb, accountId, path, step, last ?? null);
+    uidValidity ??= chunk.uidValidity;
+    const more = chunk.anchors;
     // The folder changed between two chunks: what follows may be off. The anchors read so far
     // are kept (a folder that is still growing gets the rest on a later read).
-    if (last && more[0] && more[0].changes !== last.changes) return out;
+    if (last && more[0] && (more[0].changes !== last.changes || chunk.uidValidity !== uidValidity)) return { anchors: out, uidValidity };
     out.push(...more);
-    if (more.length < CHUNK) return out;
+    if (more.length < CHUNK) return { anchors: out, uidValidity };
   }
 }
 
@@ -144,14 +248,24 @@ async function walk(idb: IDBDatabase, accountId: string, path: string, step: num
  * Up to CHUNK anchors in one transaction: from the top, or `step` entries after `from` (the
  * previous chunk's last anchor, which must still be in its place: same `changes`).
  */
-function walkChunk(idb: IDBDatabase, accountId: string, path: string, step: number, from: AnchorEntry | null): Promise<AnchorEntry[]> {
-  return new Promise((resolve, reject) => {
+function walkChunk(
+  idb: IDBDatabase,
+  accountId: string,
+  path: string,
+  step: number,
+  from: AnchorEntry | null,
+): Promise<{ anchors: AnchorEntry[]; uidValidity: string | null }> {
+  return new Promise((resolveChunk, reject) => {
     const tx = idb.transaction(['messages', 'folders'], 'readonly');
     const out: AnchorEntry[] = [];
     let changes = 0;
+    let uidValidity: string | null = null;
+    const resolve = (anchors: AnchorEntry[]) => resolveChunk({ anchors, uidValidity });
     const folderReq = tx.objectStore('folders').get([accountId, path]);
     folderReq.onsuccess = () => {
-      changes = (folderReq.result as FolderRecord | undefined)?.changes ?? 0;
+      const folder = folderReq.result as FolderRecord | undefined;
+      changes = folder?.changes ?? 0;
+      uidValidity = folder?.uidValidity ?? null;
       // The same index order as the list: date descending, then primary key descending.
       const range = from
         ? IDBKeyRange.upperBound([accountId, path, from.date], false)
@@ -197,8 +311,13 @@ function walkChunk(idb: IDBDatabase, accountId: string, path: string, step: numb
   });
 }
 
-/** Forgets every anchor (tests). */
-export function clearAnchors(): void {
-  cache.clear();
+/** Forgets every anchor; `memoryOnly` keeps the stored ones, as a restart does (tests). */
+export function clearAnchors(options: { memoryOnly?: boolean } = {}): void {
+  cache.clear(options.memoryOnly);
   lastBuild.clear();
+}
+
+/** Where anchors are kept between runs (default localStorage; tests pass their own or null). */
+export function useAnchorStorage(storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null): void {
+  cache.use(storage);
 }

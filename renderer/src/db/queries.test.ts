@@ -13,7 +13,7 @@ import {
   pageCursorOf,
   unifiedInbox,
 } from './queries';
-import { anchorsReach, buildFolderAnchors, clearAnchors, hasAnchors } from './folder-anchors';
+import { anchorsReach, buildFolderAnchors, clearAnchors, hasAnchors, useAnchorStorage } from './folder-anchors';
 import { removeAccount } from './remove-account';
 import type { MessageRecord, PetrelDb } from './schema';
 import { A, B, cursor, folderInfo, foldersDelta, header, newDb, upsert } from './test-fixtures';
@@ -171,6 +171,44 @@ describe('folderMessages by offset', () => {
       counts.mockRestore();
     }
     expect(hasAnchors(d, A, 'INBOX')).toBe(true);
+  });
+
+  it('keeps anchors across a restart (stored), still trusted only at the same changes and UIDVALIDITY', async () => {
+    const d = db();
+    const stored = new Map<string, string>();
+    const storage = { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => void stored.set(k, v), removeItem: (k: string) => void stored.delete(k) };
+    useAnchorStorage(storage);
+    const counts = vi.spyOn(IDBIndex.prototype, 'count');
+    try {
+      const msgs = Array.from({ length: 120 }, (_, i) => header(A, 'INBOX', i + 1, { date: T0 + Math.floor(i / 3) * 1000 }));
+      await applyBatch(d, [upsert(A, 'INBOX', msgs)]);
+      await buildFolderAnchors(d, A, 'INBOX', 10);
+      const expected = (await folderMessages(d, A, 'INBOX', { limit: 1000 })).map((m) => m.uid);
+      // A restart: nothing in memory, the stored anchors are read back and trusted as they are.
+      clearAnchors({ memoryOnly: true });
+      expect(hasAnchors(d, A, 'INBOX')).toBe(true);
+      counts.mockClear();
+      expect((await folderMessages(d, A, 'INBOX', { offset: 75, limit: 5 })).map((m) => m.uid)).toEqual(expected.slice(75, 80));
+      expect(counts.mock.calls.length).toBe(1);
+      // Damaged storage is ignored.
+      stored.set('petrel.folderAnchors', '{"v":1,"folders":[["x",0,null,[["a"]]]]');
+      clearAnchors({ memoryOnly: true });
+      expect(hasAnchors(d, A, 'INBOX')).toBe(false);
+      expect((await folderMessages(d, A, 'INBOX', { offset: 75, limit: 5 })).map((m) => m.uid)).toEqual(expected.slice(75, 80));
+      // The folder was reset (another UIDVALIDITY) with the same messages: not trusted.
+      await buildFolderAnchors(d, A, 'INBOX', 10);
+      await applyBatch(d, [
+        { kind: 'reset', accountId: A, path: 'INBOX', uidValidity: '2' },
+        upsert(A, 'INBOX', msgs.map((m) => ({ ...m, uidValidity: '2' })), '2'),
+      ]);
+      clearAnchors({ memoryOnly: true });
+      expect((await folderMessages(d, A, 'INBOX', { offset: 75, limit: 5 })).map((m) => m.uid)).toEqual(expected.slice(75, 80));
+      expect(hasAnchors(d, A, 'INBOX')).toBe(false);
+    } finally {
+      counts.mockRestore();
+      clearAnchors();
+      useAnchorStorage(null);
+    }
   });
 
   it('uses anchors read while the folder was shorter (a first sync adds older mail below them)', async () => {

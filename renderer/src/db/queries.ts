@@ -99,8 +99,9 @@ function folderWindow(db: PetrelDb, accountId: string, path: string, offset: num
       const changes = folder?.changes ?? 0;
       // Unchanged since the anchor was read or checked: in place. Otherwise count the entries
       // above it (slow: entry by entry), and remember it was found in place at this `changes`.
-      let inPlace = folder !== undefined && changes === anchor.changes;
-      if (!inPlace && folder) {
+      const sameFolder = folder !== undefined && folder.uidValidity === anchor.uidValidity;
+      let inPlace = sameFolder && changes === anchor.changes;
+      if (!inPlace && sameFolder) {
         const newer = await index.between([accountId, path, anchor.date], [accountId, path, Infinity], false, true).count();
         inPlace = newer + tiesBefore === anchor.position && ties.some((k) => k[2] === anchor.uid);
         if (inPlace) confirmAnchor(db, accountId, path, anchor.position, changes);

@@ -2,7 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useLiveQuery } from 'dexie-react-hooks';
 import { memo, useEffect, useId, useRef, type KeyboardEvent, type MouseEvent } from 'react';
 import { allFolders, folder as folderQuery, folderMessages, isInboxPath, rowKey, unifiedInbox, type MessageRecord } from '../../db';
-import { ANCHOR_STEP, anchorsReach, wantAnchors } from '../../db/folder-anchors';
+import { ANCHOR_STEP, anchorsCurrent, anchorsReach, wantAnchors } from '../../db/folder-anchors';
 import { useDb } from '../../db/db-context';
 import { Icon } from '../../components/Icon';
 import type { MessageAction } from '../actions/actions';
@@ -95,6 +95,7 @@ export function MessageList(props: {
     [db, sourceKey],
   );
   const count = info?.cachedTotal ?? 0;
+  const changes = info && 'changes' in info ? (info.changes ?? 0) : 0;
   // A long folder: its jump anchors are read in the background, so a jump into it is quick. A
   // folder without any is read soon after it opens (a jump a second later walked the index from
   // the top: 230 ms of a 450 ms jump at 30k); one that grew, once its length has stayed the same
@@ -108,12 +109,14 @@ export function MessageList(props: {
     lengthSeen.current = seen.key === sourceKey ? { key: sourceKey, at: now, gap: now - seen.at } : { key: sourceKey, at: now, gap: 0 };
     if (source.kind !== 'folder' || count < 2 * ANCHOR_STEP) return;
     const reach = anchorsReach(db, source.accountId, source.path);
-    if (reach > count - ANCHOR_STEP) return;
+    // Anchors that reach the end and were read at the folder's present state need nothing;
+    // after new mail (or a move) they are read again once things settle, not on the next jump.
+    if (reach > count - ANCHOR_STEP && anchorsCurrent(db, source.accountId, source.path, changes)) return;
     const delay = reach === 0 ? ANCHORS_FIRST_MS : Math.min(ANCHORS_MAX_WAIT_MS, Math.max(ANCHORS_AFTER_MS, 3 * lengthSeen.current.gap));
     const timer = setTimeout(() => wantAnchors(db, source.accountId, source.path, { refresh: true }), delay);
     return () => clearTimeout(timer);
     // `sourceKey` stands for the source.
-  }, [db, sourceKey, count]);
+  }, [db, sourceKey, count, changes]);
   const virtual = useVirtualizer({
     count,
     getScrollElement: () => parent.current,
