@@ -1,0 +1,85 @@
+/**
+ * What writing the headers costs Chromium's IndexedDB alone, without the engine, the network
+ * or the rest of the app: `npx tsx bench/idb-writes.ts [--size N] [--runs N]`.
+ *
+ * A page in Debian's Chromium (a fresh profile per run, like the app's) writes N synthetic
+ * records of the app's shape through Dexie, 2,000 per transaction with relaxed durability as
+ * the sync client does, with the app's schema and with fewer indexes. Prints the wall time
+ * and the CPU of Chromium's processes: the floor under `sync_100k_headers_ms`.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from 'vite';
+import { launchBrowser } from '../e2e/support/browser';
+import { cpuMeter } from './cpu';
+import { SCHEMAS } from './idb-writes-page';
+import { say } from './setup';
+
+const BATCH = 2000;
+
+function option(name: string, dflt: number): number {
+  const i = process.argv.indexOf(name);
+  const v = i === -1 ? dflt : Number(process.argv[i + 1]);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} needs a positive whole number`);
+  return v;
+}
+
+async function main(): Promise<void> {
+  const size = option('--size', 100_000);
+  const runs = option('--runs', 2);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'petrel-idb-writes-'));
+  const server = http.createServer((req, res) => {
+    if (req.url === '/page.js') {
+      res.setHeader('content-type', 'text/javascript');
+      res.end(fs.readFileSync(path.join(dir, 'page.js')));
+    } else if (req.url === '/') {
+      res.setHeader('content-type', 'text/html');
+      res.end('<!doctype html><script src="/page.js"></script>');
+    } else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  try {
+    await build({
+      configFile: false,
+      logLevel: 'warn',
+      build: {
+        outDir: dir,
+        emptyOutDir: false,
+        minify: true,
+        lib: { entry: path.resolve('bench/idb-writes-page.ts'), formats: ['iife'], name: 'idbWritesPage', fileName: () => 'page.js' },
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    say(`IndexedDB writes of ${size.toLocaleString('en-US')} records, ${BATCH} per transaction, ${runs} run(s) each`);
+    say(['schema'.padEnd(20), 'wall ms'.padStart(8), 'browser CPU s'.padStart(14), 'renderer CPU s'.padStart(15)].join('  '));
+    for (let r = 0; r < runs; r++) {
+      for (const schema of Object.keys(SCHEMAS)) {
+        const browser = await launchBrowser();
+        try {
+          const page = await browser.context.newPage();
+          await page.goto(`http://127.0.0.1:${port}/`);
+          const cpu = cpuMeter(() => ({ hostPid: null, dovecotTag: '-' }));
+          const ms = await page.evaluate(([s, n, b]) => (window as unknown as { idbWrites(s: string, n: number, b: number): Promise<number> }).idbWrites(s, n, b), [schema, size, BATCH] as const);
+          const used = cpu.stop();
+          const of = (prefix: string) => ((Object.entries(used).find(([k]) => k.startsWith(prefix))?.[1] ?? 0) / 1000).toFixed(1);
+          say([schema.padEnd(20), String(Math.round(ms)).padStart(8), of('Chromium browser').padStart(14), of('Chromium renderer').padStart(15)].join('  '));
+        } finally {
+          await browser.close();
+        }
+      }
+    }
+  } finally {
+    server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
