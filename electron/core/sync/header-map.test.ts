@@ -41,6 +41,13 @@ const fixture: FetchMessageObject = {
 };
 
 describe('toMessageHeader', () => {
+  it('puts In-Reply-To into References when a reply has no References (RFC 5322 3.6.4)', () => {
+    const only = toMessageHeader({ ...fixture, headers: Buffer.from('In-Reply-To: <parent@example.test>\r\n\r\n') }, ctx, null);
+    expect(only).toMatchObject({ inReplyTo: '<parent@example.test>', references: ['<parent@example.test>'] });
+    const neither = toMessageHeader({ ...fixture, envelope: { ...fixture.envelope, inReplyTo: undefined }, headers: Buffer.from('\r\n') }, ctx, null);
+    expect(neither).toMatchObject({ inReplyTo: null, references: [] });
+  });
+
   it('maps an imapflow FETCH result to a header the contract accepts', () => {
     const h = toMessageHeader(fixture, ctx, '  Hello\n\n  there  ');
     expect(MessageHeaderSchema.parse(h)).toEqual(h);

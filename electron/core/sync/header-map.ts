@@ -113,10 +113,11 @@ export function toMessageHeader(msg: FetchMessageObject, ctx: FolderContext, pre
   const fields = parseHeaderFields(msg.headers);
   const internalDate = toMs(msg.internalDate) ?? 0;
   const inReplyTo = env.inReplyTo ?? parseMessageIds(fields.get('in-reply-to') ?? '')[0] ?? null;
+  // No References but an In-Reply-To: the parent stands in, as RFC 5322 3.6.4 builds a reply's
+  // References from it; the renderer's conversations then find this reply from its parent too.
   // The nearest ancestors are at the end of References; keep those when it is too long.
-  const references = parseMessageIds(fields.get('references') ?? '')
-    .slice(-500)
-    .map((id) => clip(id, 1000));
+  const listed = parseMessageIds(fields.get('references') ?? '');
+  const references = (listed.length > 0 ? listed : inReplyTo ? [inReplyTo] : []).slice(-500).map((id) => clip(id, 1000));
   return {
     accountId: ctx.accountId,
     path: ctx.path,

@@ -19,10 +19,10 @@ import { accountRange, type MessageKey, type MessageRecord, type PetrelDb } from
  * SUBJECT_WINDOW_MS before it, when they share a participant. Two unrelated "Hello" mails
  * never merge: neither is a reply.
  *
- * One limit, for the index budget: a reply that carries only In-Reply-To (no References)
- * is found from itself and from its own replies, not from its parent alone (In-Reply-To is
- * not indexed; RFC 5322 3.6.4 replies carry both, and the walk finds it from any member
- * whose References name it).
+ * In-Reply-To is not indexed (an index costs every header of a first sync): a reply that
+ * carries only In-Reply-To gets it as its References from the engine (electron/core/sync/
+ * header-map.ts, as RFC 5322 3.6.4 builds References), so its parent finds it too. Headers
+ * cached before that are found from themselves and their own replies, not from the parent.
  */
 
 export const SUBJECT_WINDOW_MS = 14 * 24 * 3600_000;
