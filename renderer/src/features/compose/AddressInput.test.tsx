@@ -36,6 +36,8 @@ describe('AddressInput', () => {
     await db.contacts.bulkPut([
       { key: 'anna@x.test', address: 'anna@x.test', name: 'Anna Bell', sent: 5, lastSent: Date.now(), seen: 0, lastSeen: 0 },
       { key: 'andy@x.test', address: 'andy@x.test', name: '', sent: 0, lastSent: 0, seen: 3, lastSeen: Date.now() },
+      // The person's own address: in To of all their mail.
+      { key: 'me@x.test', address: 'Me@x.test', name: 'Me Myself', sent: 9, lastSent: Date.now(), seen: 900, lastSeen: Date.now() },
     ]);
     host = document.createElement('div');
     document.body.append(host);
@@ -43,7 +45,7 @@ describe('AddressInput', () => {
     function Field() {
       const [v, setV] = useState('');
       value = v;
-      return <AddressInput id="to" label="To" value={v} onChange={setV} />;
+      return <AddressInput id="to" label="To" value={v} onChange={setV} own={['me@x.test']} />;
     }
     await act(async () => {
       root = createRoot(host);
@@ -111,6 +113,13 @@ describe('AddressInput', () => {
     await act(async () => contactBook(db).invalidate());
     for (let i = 0; i < 20 && options().length === 0; i++) await act(() => new Promise((r) => setTimeout(r, 5)));
     expect(options().map((o) => o.textContent)).toEqual(['Dora dora@x.test']);
+  });
+
+  it('offers your own address after everyone else', async () => {
+    await type('m');
+    expect(options().map((o) => o.textContent)).toEqual(['Me Myself Me@x.test']);
+    await type('x.t');
+    expect(options().map((o) => o.textContent)).toEqual(['Anna Bell anna@x.test', 'andy@x.test', 'Me Myself Me@x.test']);
   });
 
   it('Escape closes the suggestions and leaves the text', async () => {

@@ -43,6 +43,11 @@ export interface AddressInputProps {
   placeholder?: string;
   invalid?: boolean;
   describedBy?: string;
+  /**
+   * The person's own addresses: offered after everyone else. You are in To of all the mail you
+   * get, so by count you would top every list your address matches.
+   */
+  own?: readonly string[];
 }
 
 export function AddressInput(props: AddressInputProps) {
@@ -66,8 +71,10 @@ export function AddressInput(props: AddressInputProps) {
     const exclude = new Set(parseAddresses(value.slice(0, currentTokenStart(value))).addresses.map((a) => a.address.toLowerCase()));
     void contactBook(db)
       .suggest(query, { exclude })
-      .then((found) => {
+      .then((ranked) => {
         if (n !== request.current) return;
+        const own = new Set((props.own ?? []).map((a) => a.toLowerCase()));
+        const found = [...ranked.filter((c) => !own.has(c.key)), ...ranked.filter((c) => own.has(c.key))];
         setItems(found);
         setOpen(found.length > 0);
         setActive(found.length > 0 ? 0 : -1);

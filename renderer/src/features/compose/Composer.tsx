@@ -146,6 +146,7 @@ export function Composer(props: ComposerProps) {
   const onEditor = useCallback((value: EditorValue) => editRef.current({ text: value.text, html: value.html }), []);
 
   const identities = props.accounts.flatMap((a) => a.identities.map((i) => ({ account: a, identity: i })));
+  const ownAddresses = identities.map((x) => x.identity.email);
   const sender = identities.find((x) => x.account.id === content.accountId && x.identity.id === content.identityId);
   const signature = signatureHtml(sender?.identity.signature ?? '');
 
@@ -295,6 +296,7 @@ export function Composer(props: ComposerProps) {
                     if (bad.length > 0) checkField(field, value);
                   }}
                   onBlur={(value) => checkField(field, value)}
+                  own={ownAddresses}
                 />
                 {field === 'to' && !showCopies && (
                   <button type="button" className="link-button small" onClick={() => setShowCopies(true)}>
