@@ -99,14 +99,14 @@ function folderWindow(db: PetrelDb, accountId: string, path: string, offset: num
       const changes = folder?.changes ?? 0;
       // Unchanged since the anchor was read or checked: in place. Otherwise count the entries
       // above it (slow: entry by entry), and remember it was found in place at this `changes`.
-      const sameFolder = folder !== undefined && folder.uidValidity === anchor.uidValidity;
-      let inPlace = sameFolder && changes === anchor.changes;
-      if (!inPlace && sameFolder) {
+      const usable = ties.some((k) => k[2] === anchor.uid) && folder !== undefined && folder.uidValidity === anchor.uidValidity;
+      let inPlace = usable && changes === anchor.changes;
+      if (usable && !inPlace) {
         const newer = await index.between([accountId, path, anchor.date], [accountId, path, Infinity], false, true).count();
-        inPlace = newer + tiesBefore === anchor.position && ties.some((k) => k[2] === anchor.uid);
+        inPlace = newer + tiesBefore === anchor.position;
         if (inPlace) confirmAnchor(db, accountId, path, anchor.position, changes);
       }
-      if (inPlace && ties.some((k) => k[2] === anchor.uid)) {
+      if (inPlace) {
         upper = anchor.date;
         walk = tiesBefore + offset - anchor.position;
         // Read while the folder was shorter: right, but ending early.
