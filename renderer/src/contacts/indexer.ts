@@ -64,11 +64,22 @@ function count(tallies: Map<string, Tally>, list: readonly Address[], use: 'sent
   }
 }
 
-/** Adds these messages of one folder to the tallies. */
+/** Adds these messages of one folder to the tallies: each address once per message. */
 export function tally(messages: readonly MessageRecord[], use: 'sent' | 'seen', into: Map<string, Tally> = new Map()): Map<string, Tally> {
   for (const m of messages) {
-    if (use === 'sent') count(into, [...m.to, ...m.cc], 'sent', m.date);
-    else count(into, [...m.from, ...m.to, ...m.cc], 'seen', m.date);
+    const list = use === 'sent' ? [...m.to, ...m.cc] : [...m.from, ...m.to, ...m.cc];
+    const once = new Set<string>();
+    count(
+      into,
+      list.filter((a) => {
+        const key = a.address.trim().toLowerCase();
+        if (once.has(key)) return false;
+        once.add(key);
+        return true;
+      }),
+      use,
+      m.date,
+    );
   }
   return into;
 }
