@@ -1,9 +1,8 @@
 import type { Locator, Page } from '@playwright/test';
 import { ImapFlow } from 'imapflow';
 import { loadMailServersFromEnv } from '../mailserver/mailserver';
-import { startAutoconfigServer, trustedEntry } from '../support/autoconfig-server';
 import { expect, PetrelApp, test } from '../support/fixtures';
-import { startHost } from '../support/host';
+import { startHostWithAutoconfig } from '../support/host';
 
 /**
  * Message actions through the UI, each checked on the server over IMAP: opening marks read,
@@ -73,8 +72,7 @@ test('message actions apply at once and reach the server', async ({ page }) => {
   await servers.doveadm(['save', '-u', alice.login, '-m', 'Trash'], raw(20).replace('Action 20', 'Marked elsewhere'));
   await servers.doveadm(['flags', 'add', '-u', alice.login, '\\Deleted', 'mailbox', 'Trash', 'ALL']);
 
-  const autoconfig = await startAutoconfigServer({ 'example.test': trustedEntry(servers) });
-  const host = await startHost({ env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate } });
+  const host = await startHostWithAutoconfig(servers);
   const client = await imap();
   const at = (path: string) => () => serverFolder(client, path);
   try {
@@ -207,6 +205,5 @@ test('message actions apply at once and reach the server', async ({ page }) => {
   } finally {
     await client.logout().catch(() => undefined);
     await host.stop();
-    await autoconfig.close();
   }
 });

@@ -1,9 +1,8 @@
 import type { Locator } from '@playwright/test';
 import { bulkInsert } from '../../electron/core/sync/testing/mail-store';
 import { loadMailServersFromEnv } from '../mailserver/mailserver';
-import { startAutoconfigServer, trustedEntry } from '../support/autoconfig-server';
 import { expect, PetrelApp, test } from '../support/fixtures';
-import { startHost } from '../support/host';
+import { startHostWithAutoconfig } from '../support/host';
 
 /**
  * A 100k-message INBOX through the UI: it syncs, opens newest first, and the virtualized list
@@ -62,8 +61,7 @@ test('a 100k-message folder syncs, opens newest first, and shows the right rows 
   // Dovecot's cache built ahead, as a long-lived mailbox has it (else the first FETCH builds it).
   await servers.doveadm(['index', '-u', carol.login, 'INBOX']);
 
-  const autoconfig = await startAutoconfigServer({ 'example.test': trustedEntry(servers) });
-  const host = await startHost({ env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate } });
+  const host = await startHostWithAutoconfig(servers);
   try {
     const app = new PetrelApp(page, host);
     await app.open();
@@ -94,6 +92,5 @@ test('a 100k-message folder syncs, opens newest first, and shows the right rows 
     expect((await expectRowsInPlace(list))[0]).toBe(1);
   } finally {
     await host.stop();
-    await autoconfig.close();
   }
 });

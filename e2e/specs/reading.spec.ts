@@ -2,9 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { loadMailServersFromEnv } from '../mailserver/mailserver';
-import { startAutoconfigServer, trustedEntry } from '../support/autoconfig-server';
 import { expect, PetrelApp, test } from '../support/fixtures';
-import { startHost, type RunningHost } from '../support/host';
+import { startHostWithAutoconfig, type RunningHost } from '../support/host';
 
 const servers = loadMailServersFromEnv();
 const alice = servers.user('alice');
@@ -175,18 +174,14 @@ async function setUp(
   await servers.resetUser('alice');
   for (const m of messages) await servers.doveadm(['save', '-u', alice.login, '-m', 'INBOX'], m);
   for (const m of sent) await servers.doveadm(['save', '-u', alice.login, '-m', 'Sent'], m);
-  const autoconfig = await startAutoconfigServer({ 'example.test': trustedEntry(servers) });
-  const host = await startHost({ env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate } });
+  const host = await startHostWithAutoconfig(servers);
   const app = new PetrelApp(page, host);
   await app.open();
   await app.addAccount({ name: 'Alice', email: alice.address, password: alice.password });
   return {
     app,
     host,
-    done: async () => {
-      await host.stop();
-      await autoconfig.close();
-    },
+    done: () => host.stop(),
   };
 }
 

@@ -1,8 +1,7 @@
 import type { Page } from '@playwright/test';
 import { loadMailServersFromEnv, type MailUser } from '../mailserver/mailserver';
-import { startAutoconfigServer, trustedEntry } from '../support/autoconfig-server';
 import { expect, PetrelApp, test } from '../support/fixtures';
-import { startHost } from '../support/host';
+import { startHostWithAutoconfig } from '../support/host';
 
 /**
  * Search through the UI: two accounts with delivered mail; a word finds messages of both,
@@ -67,8 +66,7 @@ test('search finds mail of both accounts as you type, with operators', async ({ 
   await servers.doveadm(['flags', 'add', '-u', alice.login, '\\Seen', 'mailbox', 'INBOX', 'SUBJECT', 'Lunch']);
   await servers.doveadm(['flags', 'add', '-u', alice.login, '\\Seen', 'mailbox', 'Sent', 'ALL']);
 
-  const autoconfig = await startAutoconfigServer({ 'example.test': trustedEntry(servers) });
-  const host = await startHost({ env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate } });
+  const host = await startHostWithAutoconfig(servers);
   try {
     const app = new PetrelApp(page, host);
     await app.open();
@@ -131,6 +129,5 @@ test('search finds mail of both accounts as you type, with operators', async ({ 
     await expect(page.getByRole('listbox', { name: 'Search results' })).toHaveCount(0);
   } finally {
     await host.stop();
-    await autoconfig.close();
   }
 });

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { startAutoconfigServer, trustedEntry } from './autoconfig-server';
 
 export interface RunningHost {
   url: string;
@@ -74,4 +75,25 @@ function firstLine(child: ChildProcess, log: () => string): Promise<string> {
       reject(new Error(`host exited with ${code}:\n${log()}`));
     });
   });
+}
+
+/**
+ * A host that finds the test mail servers through autoconfig (their certificate trusted), as a
+ * person adding an account at example.test would; stop() also stops the autoconfig server.
+ */
+export async function startHostWithAutoconfig(servers: Parameters<typeof trustedEntry>[0]): Promise<RunningHost> {
+  const autoconfig = await startAutoconfigServer({ 'example.test': trustedEntry(servers) });
+  try {
+    const host = await startHost({ env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate } });
+    return {
+      ...host,
+      stop: async () => {
+        await host.stop();
+        await autoconfig.close();
+      },
+    };
+  } catch (e) {
+    await autoconfig.close();
+    throw e;
+  }
 }
