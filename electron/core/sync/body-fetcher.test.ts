@@ -59,7 +59,10 @@ describe('parseBody', () => {
   });
 });
 
-/** An IMAP connection that records commands; each FETCH waits until `release` is called. */
+/**
+ * An IMAP connection that records commands; each request's first FETCH (BODYSTRUCTURE)
+ * waits until `release` is called. Its messages are single-part, so they are read whole.
+ */
 function fakeImap() {
   const commands: string[] = [];
   const gates: (() => void)[] = [];
@@ -72,15 +75,16 @@ function fakeImap() {
       client.mailbox = { path, uidValidity: 7n };
       return client.mailbox;
     },
-    async *fetch(range: string) {
-      commands.push(`FETCH ${range}`);
-      await new Promise<void>((r) => gates.push(r));
-      for (const uid of range.split(',').map(Number)) yield { uid, source: Buffer.from(`Subject: ${uid}\r\n\r\nbody ${uid}\r\n`) };
-    },
-    async fetchOne(uid: string) {
-      commands.push(`FETCH ONE ${uid}`);
-      await new Promise<void>((r) => gates.push(r));
-      return { uid: Number(uid), source: Buffer.from(`Subject: ${uid}\r\n\r\nbody ${uid}\r\n`) };
+    async *fetch(range: string, query: { bodyStructure?: boolean; source?: boolean }) {
+      const uids = range.split(',').map(Number);
+      if (query.bodyStructure) {
+        commands.push(`FETCH ${range} BODYSTRUCTURE`);
+        await new Promise<void>((r) => gates.push(r));
+        for (const uid of uids) yield { uid, bodyStructure: { type: 'text/plain', size: 10 } };
+      } else {
+        commands.push(`FETCH ${range} BODY[]`);
+        for (const uid of uids) yield { uid, source: Buffer.from(`Subject: ${uid}\r\n\r\nbody ${uid}\r\n`) };
+      }
     },
     logout: async () => undefined,
     close: () => undefined,
@@ -107,7 +111,10 @@ describe('BodyFetcher', () => {
     expect((await opened).text?.trim()).toBe('body 3');
     await imap.release();
     expect((await second).map((b) => b.uid)).toEqual([8, 7]);
-    expect(imap.commands).toEqual(['EXAMINE INBOX', 'FETCH 10,9', 'FETCH ONE 3', 'FETCH 8,7']);
+    expect(imap.commands).toEqual([
+      'EXAMINE INBOX',
+      ...['10,9', '3', '8,7'].flatMap((range) => [`FETCH ${range} BODYSTRUCTURE`, `FETCH ${range} BODY[]`]),
+    ]);
     fetcher.close();
   });
 

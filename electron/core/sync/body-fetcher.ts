@@ -4,10 +4,12 @@
  * wait behind it. The connection opens on first use and closes after `idleCloseMs`
  * without requests, so an account holds at most three connections and usually two.
  *
- * The message is downloaded whole (BODY.PEEK[], so \Seen is not set) and parsed with
- * mailparser; sanitizing the HTML is the renderer's job. Attachments travel as metadata;
- * their part numbers are the IMAP ones (mailparser numbers parts from the MIME tree the
- * way BODYSTRUCTURE does), so a later download can fetch just that part.
+ * The BODYSTRUCTURE comes first: a message with sizeable attachments is read without their
+ * bytes (body-parts.ts), any other is downloaded whole. Either way with BODY.PEEK (so \Seen
+ * is not set) and parsed with mailparser; sanitizing the HTML is the renderer's job.
+ * Attachments travel as metadata; their part numbers are the IMAP ones (mailparser numbers
+ * parts from the MIME tree the way BODYSTRUCTURE does), so a later download can fetch just
+ * that part.
  *
  * The offline download (renderer/src/db/body-prefetch.ts) asks for batches with `fetchMany`.
  */
@@ -16,6 +18,7 @@ import { simpleParser, type Attachment } from 'mailparser';
 import type { AttachmentMeta, MessageBody } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
 import type { Logger } from '../log';
+import { assembleMessage, planBody, type BodyPlan } from './body-parts';
 
 export interface BodyRef {
   accountId: string;
@@ -37,8 +40,19 @@ export function attachmentMeta(a: Attachment, index: number): AttachmentMeta {
   };
 }
 
-export async function parseBody(ref: BodyRef, source: Buffer): Promise<MessageBody> {
+/**
+ * `prunedSizes`: the decoded sizes of the attachments whose bodies were left out of `source`
+ * (body-parts.ts), by part number.
+ */
+export async function parseBody(ref: BodyRef, source: Buffer, prunedSizes?: ReadonlyMap<string, number>): Promise<MessageBody> {
   const parsed = await simpleParser(source, { skipTextToHtml: true, skipTextLinks: true });
+  const attachments = parsed.attachments.map(attachmentMeta);
+  if (prunedSizes) {
+    for (const a of attachments) {
+      const size = prunedSizes.get(a.partId);
+      if (size !== undefined) a.size = size;
+    }
+  }
   return {
     accountId: ref.accountId,
     path: ref.path,
@@ -46,8 +60,51 @@ export async function parseBody(ref: BodyRef, source: Buffer): Promise<MessageBo
     uid: ref.uid,
     html: typeof parsed.html === 'string' ? parsed.html : null,
     text: parsed.text ?? null,
-    attachments: parsed.attachments.map(attachmentMeta),
+    attachments,
   };
+}
+
+type PartsPlan = Extract<BodyPlan, { kind: 'parts' }>;
+
+/**
+ * The bodies of `uids` in the selected folder: their BODYSTRUCTUREs, then one FETCH per
+ * shape of message read in parts (the sections to fetch differ by shape; a batch has a
+ * handful) and one for the messages read whole. Each message is parsed as it arrives: the
+ * server keeps streaming the rest into the socket meanwhile. A message expunged meanwhile is
+ * simply missing from the answer.
+ */
+export async function readBodies(client: ImapFlow, folder: Omit<BodyRef, 'uid'>, uids: readonly number[]): Promise<MessageBody[]> {
+  const out: MessageBody[] = [];
+  const whole: number[] = [];
+  const shapes = new Map<string, Map<number, PartsPlan>>();
+  for await (const msg of client.fetch(uids.join(','), { uid: true, bodyStructure: true }, { uid: true })) {
+    const plan = planBody(msg.bodyStructure);
+    if (plan.kind === 'whole') {
+      whole.push(msg.uid);
+      continue;
+    }
+    const key = plan.sections.join(' ');
+    let shape = shapes.get(key);
+    if (!shape) shapes.set(key, (shape = new Map()));
+    shape.set(msg.uid, plan);
+  }
+  for (const shape of shapes.values()) {
+    const sections = shape.values().next().value!.sections;
+    for await (const msg of client.fetch([...shape.keys()].join(','), { uid: true, headers: true, bodyParts: sections }, { uid: true })) {
+      const plan = shape.get(msg.uid);
+      if (!plan) continue;
+      shape.delete(msg.uid);
+      const raw = assembleMessage(plan, msg.headers, (key) => msg.bodyParts?.get(key.toLowerCase()) ?? msg.bodyParts?.get(key));
+      if (raw) out.push(await parseBody({ ...folder, uid: msg.uid }, raw, plan.pruned));
+      else whole.push(msg.uid);
+    }
+  }
+  if (whole.length) {
+    for await (const msg of client.fetch(whole.join(','), { uid: true, source: true }, { uid: true })) {
+      if (msg.source) out.push(await parseBody({ ...folder, uid: msg.uid }, msg.source));
+    }
+  }
+  return out;
 }
 
 export class BodyFetcher {
@@ -70,8 +127,8 @@ export class BodyFetcher {
   }
 
   /**
-   * Many bodies of one folder for offline reading: one FETCH (the folder stays selected
-   * between batches), each message parsed as it arrives. The offline download keeps more
+   * Many bodies of one folder for offline reading (`readBodies`; the folder stays selected
+   * between batches). The offline download keeps more
    * than one batch waiting so the connection never idles; a person opening a message waits
    * for at most the batch already running.
    */
@@ -103,13 +160,7 @@ export class BodyFetcher {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     try {
       const client = await this.select(folder, 'The folder changed on the server; its messages have new numbers.');
-      const out: MessageBody[] = [];
-      // Parsed as they arrive: the server keeps streaming the rest into the socket meanwhile,
-      // and no more than one raw message is held beyond imapflow's own buffer.
-      for await (const msg of client.fetch(uids.join(','), { uid: true, source: true }, { uid: true })) {
-        if (msg.source) out.push(await parseBody({ ...folder, uid: msg.uid }, msg.source));
-      }
-      return out;
+      return await readBodies(client, folder, uids);
     } finally {
       this.armIdleClose();
     }
@@ -142,9 +193,9 @@ export class BodyFetcher {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     try {
       const client = await this.select(ref, 'The folder changed on the server; the message is no longer there under this number.');
-      const msg = await client.fetchOne(String(ref.uid), { uid: true, source: true }, { uid: true });
-      if (!msg || !msg.source) throw new PetrelError('NOT_FOUND', 'The message is no longer on the server.');
-      return await parseBody(ref, msg.source);
+      const [body] = await readBodies(client, ref, [ref.uid]);
+      if (!body) throw new PetrelError('NOT_FOUND', 'The message is no longer on the server.');
+      return body;
     } catch (e) {
       if (!(e instanceof PetrelError)) this.log.warn('fetching a message body failed', { message: (e as Error).message });
       throw e;
