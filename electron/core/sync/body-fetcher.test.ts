@@ -2,7 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import { describe, expect, it } from 'vitest';
 import { MessageBodySchema } from '../../../shared/contract';
 import { createLogger } from '../log';
-import { BodyFetcher, parseBody } from './body-fetcher';
+import { BodyFetcher, contentHeadersOnly, parseBody } from './body-fetcher';
 
 const ref = { accountId: 'acct-alice', path: 'INBOX', uidValidity: '7', uid: 3 };
 const raw = [
@@ -125,5 +125,29 @@ describe('BodyFetcher', () => {
     await expect(stale).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(imap.commands).toEqual(['EXAMINE INBOX']);
     fetcher.close();
+  });
+});
+
+describe('contentHeadersOnly', () => {
+  it('keeps the Content-* and MIME-Version fields with their folded lines and the body byte for byte', () => {
+    const raw = Buffer.concat([
+      Buffer.from(
+        'Received: from x\r\n\tby y\r\nFrom: =?UTF-8?Q?K=C3=A4the?= <k@x>\r\nContent-Type: multipart/mixed;\r\n boundary="b"\r\nSubject: s\r\nMIME-Version: 1.0\r\ncontent-transfer-encoding: 8bit\r\n\r\n',
+        'latin1',
+      ),
+      Buffer.from([0xe4, 0x0d, 0x0a, 0x0d, 0x0a, 0x41]),
+    ]);
+    const out = contentHeadersOnly(raw);
+    expect(out.toString('latin1')).toBe('Content-Type: multipart/mixed;\r\n boundary="b"\r\nMIME-Version: 1.0\r\ncontent-transfer-encoding: 8bit\r\n\r\n\u00e4\r\n\r\nA');
+  });
+
+  it('reads bare-LF headers and leaves a message without a body alone', () => {
+    expect(contentHeadersOnly(Buffer.from('Subject: s\nContent-Type: text/plain\n\nhi\n')).toString()).toBe('Content-Type: text/plain\r\n\r\nhi\n');
+    expect(contentHeadersOnly(Buffer.from('Subject: only a header\r\n')).toString()).toBe('Subject: only a header\r\n');
+  });
+
+  it('gives parseBody the same result as the whole header', async () => {
+    const withNoise = Buffer.from(`Received: from a\r\nX-Long: ${'y'.repeat(5000)}\r\n${raw}`);
+    expect(await parseBody(ref, withNoise)).toEqual(await parseBody(ref, Buffer.from(raw)));
   });
 });
