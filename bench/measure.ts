@@ -206,13 +206,13 @@ export async function addAndSync(session: AppSession, user: MailUser, count: num
 }
 
 /** The offline download's default limit (renderer/src/db/body-prefetch.ts): bigger messages wait until opened. */
-export const OFFLINE_MAX_BYTES = 2 * 1024 * 1024;
+export const OFFLINE_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
  * The background download of bodies for offline reading, as the app runs it: a fresh app,
  * the account added and synced with the download held off, then the app reopened with
  * it allowed. From its first `messages.bodies` request to every wanted body (messages up
- * to 2 MB) stored in IndexedDB.
+ * to 32 MB) stored in IndexedDB.
  */
 export interface OfflineBodiesResult {
   ms: number;

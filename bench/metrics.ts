@@ -36,7 +36,7 @@ export const METRICS: MetricDef[] = [
   { name: 'search_100k_p95_ms', label: `Search box: query entered → results shown, ${SEARCH_QUERIES.length} queries, 112k messages cached (p95 of a run)`, unit: 'ms', target: 100 },
   { name: 'search_100k_worker_answer_p50_ms', label: 'Search: query entered → the worker\'s answer back in the page (p50 of a run)', unit: 'ms' },
   { name: 'search_100k_worker_compute_p95_ms', label: 'Search: time inside the worker, parse to page (p95 of a run)', unit: 'ms' },
-  { name: 'bodies_10k_ms', label: 'Offline download: first messages.bodies request → every body ≤ 2 MB of a 10k folder in IndexedDB', unit: 'ms', baseline: 'mbsync_10k_ms', target: (b) => b },
+  { name: 'bodies_10k_ms', label: 'Offline download: first messages.bodies request → every body ≤ 32 MB of a 10k folder in IndexedDB', unit: 'ms', baseline: 'mbsync_10k_ms', target: (b) => b },
   { name: 'bodies_100k_ms', label: 'Offline download of the 100k folder', unit: 'ms', baseline: 'mbsync_100k_ms', target: (b) => b, missing: 'n/a (not measured): pass --bodies-100k (takes many minutes).' },
   { name: 'host_rss_rest_3acc_mb', label: 'Host RSS at rest, three accounts synced (100k + 10k + 2k)', unit: 'MB', target: 150 },
   { name: 'renderer_heap_rest_3acc_mb', label: 'Renderer main-thread JS heap at rest, three accounts synced (after GC)', unit: 'MB', target: 200 },

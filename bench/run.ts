@@ -245,7 +245,7 @@ async function measureAll(run: Run): Promise<void> {
         for (const l of lines) say(`  ${l}`);
         if (o.profileOut) await keepProfiles(hostProfile, res.rendererProfile, path.join(o.profileOut, 'bodies'));
       }
-      if (res.wanted < sizes.bob) rec.note('bodies_10k_ms', `(${sizes.bob - res.wanted} messages over 2 MB are left for when they are opened; mbsync pulls them too.)`);
+      if (res.wanted < sizes.bob) rec.note('bodies_10k_ms', `(${sizes.bob - res.wanted} messages over 32 MB are left for when they are opened; mbsync pulls them too.)`);
     }
   });
   if (o.bodies100k) {

@@ -124,6 +124,21 @@ async function corpus(): Promise<{ name: string; raw: Buffer; parts: boolean }[]
       ]),
     },
     {
+      name: 'a message that is one file (its header alone)',
+      parts: true,
+      raw: crlf([
+        'From: scanner@example.test',
+        'Subject: Scan',
+        'MIME-Version: 1.0',
+        'Content-Type: application/pdf; name="scan.pdf"',
+        'Content-Disposition: attachment; filename="scan.pdf"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        b64(file(60_000)),
+        '',
+      ]),
+    },
+    {
       name: 'a forwarded message (read whole)',
       parts: false,
       raw: await compose({

@@ -15,7 +15,9 @@ const big = { size: 40_000, encoding: 'base64' };
 describe('planBody', () => {
   it('reads single-part, small, embedded and odd messages whole', () => {
     expect(planBody(undefined)).toMatchObject({ kind: 'whole', why: 'no BODYSTRUCTURE' });
-    expect(planBody({ type: 'application/pdf', size: 1e6 })).toMatchObject({ kind: 'whole', why: 'single part' });
+    expect(planBody({ type: 'text/plain', size: 1e6 })).toMatchObject({ kind: 'whole', why: 'single part' });
+    expect(planBody({ type: 'application/pdf', size: 2000 })).toMatchObject({ kind: 'whole', why: 'single part' });
+    expect(planBody({ type: 'message/rfc822', size: 1e6 })).toMatchObject({ kind: 'whole', why: 'single part' });
     expect(planBody(multipart(undefined, 'multipart/mixed', [leaf('1', 'text/plain'), leaf('2', 'application/pdf', { size: PRUNE_MIN_BYTES - 200 })]))).toMatchObject({
       kind: 'whole',
       why: 'small attachments',
@@ -56,6 +58,12 @@ describe('planBody', () => {
       ['3', 3000],
       ['6', 900],
     ]);
+  });
+
+  it('reads a message that is one big file as its header alone', () => {
+    const plan = planBody({ type: 'application/pdf', size: 78_000, encoding: 'base64' });
+    expect(plan).toMatchObject({ kind: 'parts', sections: [] });
+    expect([...(plan as Extract<BodyPlan, { kind: 'parts' }>).pruned]).toEqual([['1', 57_000]]);
   });
 
   it('estimates a base64 part at 57 bytes per 78-byte line', () => {

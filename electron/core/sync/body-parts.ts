@@ -16,7 +16,8 @@
  * sizes of the emptied attachments come from BODYSTRUCTURE (their decoded size, estimated).
  * Parts with a Content-ID keep their bodies: those are the images the HTML shows inline.
  *
- * Anything unusual is fetched whole, as before: a single-part message, an embedded message
+ * A message that is a single file is read as its header alone. Anything unusual is fetched
+ * whole, as before: a single-part text, an embedded message
  * (mailparser numbers its parts differently from IMAP), a multipart without a boundary, a
  * structure imapflow could not read, or a part the server did not return.
  */
@@ -58,6 +59,11 @@ export function estimatedDecodedSize(node: MessageStructureObject): number {
 /** How to read a message with this BODYSTRUCTURE. */
 export function planBody(root: MessageStructureObject | undefined): BodyPlan {
   if (!root) return { kind: 'whole', why: 'no BODYSTRUCTURE' };
+  if (!root.childNodes?.length && !root.type?.toLowerCase().startsWith('multipart/') && !root.type?.toLowerCase().startsWith('message/')) {
+    // A message that is one file (a scanner's PDF): its header is all the reader needs.
+    if (!isAttachmentLeaf(root) || root.id || (root.size ?? 0) < PRUNE_MIN_BYTES) return { kind: 'whole', why: 'single part' };
+    return { kind: 'parts', sections: [], pruned: new Map([['1', estimatedDecodedSize(root)]]), root };
+  }
   if (!root.childNodes?.length || !root.type?.toLowerCase().startsWith('multipart/')) return { kind: 'whole', why: 'single part' };
   const sections: string[] = [];
   const pruned = new Map<string, number>();
@@ -124,7 +130,7 @@ export function assembleMessage(
       out.push(Buffer.from(`--${boundary}--\r\n`));
       return true;
     }
-    if (plan.pruned.has(node.part!)) return true;
+    if (plan.pruned.has(node.part ?? '1')) return true;
     const body = section(node.part!);
     if (!body) return false;
     out.push(body);

@@ -14,7 +14,11 @@ export interface PrefetchConnection {
 }
 
 export interface PrefetchOptions {
-  /** Messages larger than this are fetched only when opened (their attachments are big). */
+  /**
+   * Messages larger than this are fetched only when opened. The engine leaves attachments on
+   * the server (electron/core/sync/body-parts.ts), so a big message usually costs its text
+   * only; the limit is for the rare giant that is all text.
+   */
   maxMessageBytes?: number;
   /** Bodies per request (at most 200, the contract's limit). */
   batch?: number;
@@ -27,7 +31,7 @@ export interface PrefetchOptions {
 }
 
 export const OFFLINE_LIMIT_KEY = 'petrel.offlineBodyLimitBytes';
-const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
+const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 const PAGE = 500;
 
 /** Which folders first: the inbox, then what people read, the bins last. */
@@ -36,8 +40,8 @@ const rank = (f: FolderRecord) => (f.specialUse ? (RANK[f.specialUse] ?? 5) : 5)
 
 /**
  * Downloads message bodies in the background so every cached message is readable offline:
- * all folders, newest first, a batch at a time, only while the engine is connected. Big
- * messages (attachments) are left for when they are opened. A folder is scanned from its
+ * all folders, newest first, a batch at a time, only while the engine is connected. Only
+ * messages over 32 MB are left for when they are opened. A folder is scanned from its
  * newest message down until a page is already complete, so later passes cost little.
  */
 export class BodyPrefetcher {
