@@ -334,9 +334,11 @@ export class AppSession {
       if (id !== undefined && this.bodyIds.delete(Number(id))) this.frames.bodiesReceived += payload.split('"attachments":').length - 1;
     }
     if (payload.includes('"kind":"cursor"')) {
-      const msg = JSON.parse(payload) as { data?: { deltas?: { kind: string; cursor?: { accountId: string; path: string; highestModseq: string | null } }[] } };
+      const msg = JSON.parse(payload) as {
+        data?: { deltas?: { kind: string; cursor?: { accountId: string; path: string; highestModseq: string | null; partialBelow?: number } }[] };
+      };
       for (const d of msg.data?.deltas ?? []) {
-        if (d.kind === 'cursor' && d.cursor) this.frames.cursors.push({ at, accountId: d.cursor.accountId, path: d.cursor.path, highestModseq: d.cursor.highestModseq });
+        if (d.kind === 'cursor' && d.cursor && d.cursor.partialBelow === undefined) this.frames.cursors.push({ at, accountId: d.cursor.accountId, path: d.cursor.path, highestModseq: d.cursor.highestModseq });
       }
     }
   }

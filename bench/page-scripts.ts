@@ -98,6 +98,8 @@ export const INSTALL = `(() => {
         const all = await req(d.transaction('cursors').objectStore('cursors').getAll());
         const now = Date.now();
         for (const c of all) {
+          // A partial cursor (an initial sync under way) is no finished sync.
+          if (c.partialBelow !== undefined) continue;
           const k = c.accountId + '/' + c.path;
           const v = c.uidValidity + '/' + c.highestModseq + '/' + c.uidNext;
           if (lastSeen.get(k) !== v) {

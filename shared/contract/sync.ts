@@ -39,6 +39,12 @@ export const FolderCursorSchema = z.object({
   /** Null where the server has no CONDSTORE. */
   highestModseq: Uint64StringSchema.nullable(),
   uidNext: z.number().int().nonnegative(),
+  /**
+   * An initial sync under way: every message with a UID at or above this one is stored, the
+   * older ones not yet. The other fields are the folder as that sync found it when it started.
+   * After a restart the engine fetches only the older ones, then syncs from this cursor.
+   */
+  partialBelow: z.number().int().positive().optional(),
 });
 export type FolderCursor = z.infer<typeof FolderCursorSchema>;
 

@@ -52,7 +52,7 @@ describe('initial sync', () => {
 
   it('holds every message of a 10k folder with the right flags, newest first', async () => {
     await waitInSync(h, client, ['INBOX', 'Big'], 40_000);
-    const done = timeline.find((t) => t.delta.kind === 'cursor' && t.delta.cursor.path === 'Big')!.at;
+    const done = timeline.find((t) => t.delta.kind === 'cursor' && t.delta.cursor.path === 'Big' && t.delta.cursor.partialBelow === undefined)!.at;
     const firstBatch = timeline.find((t) => t.delta.kind === 'upsert' && t.delta.path === 'Big')!;
     const first = firstBatch.delta as Extract<SyncDelta, { kind: 'upsert' }>;
     process.stdout.write(`[sync] 10k initial sync: first 50 after ${firstBatch.at} ms, complete after ${done} ms\n`);
@@ -68,6 +68,19 @@ describe('initial sync', () => {
     // (how fast is measured by `npm run bench`, not asserted here).
     expect(first.messages.length).toBeLessThan(1000);
     expect(firstBatch.at).toBeLessThan(done);
+
+    // A partial cursor after each batch but the last names the lowest UID stored so far, so a
+    // restart continues from there (resume.int.test.ts); the final cursor carries none.
+    let lowest = Infinity;
+    let partials = 0;
+    for (const t of timeline) {
+      if (t.delta.kind === 'upsert' && t.delta.path === 'Big') lowest = Math.min(lowest, ...t.delta.messages.map((m) => m.uid));
+      if (t.delta.kind === 'cursor' && t.delta.cursor.path === 'Big' && t.delta.cursor.partialBelow !== undefined) {
+        expect(t.delta.cursor.partialBelow).toBe(lowest);
+        partials++;
+      }
+    }
+    expect(partials).toBeGreaterThan(1);
 
     // Reset before anything else for the folder, cursor last, progress to the end.
     const big = timeline.filter((t) => 'path' in t.delta && t.delta.path === 'Big').map((t) => t.delta.kind);

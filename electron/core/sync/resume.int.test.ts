@@ -1,8 +1,9 @@
 /**
  * Resuming from the renderer's cursors: changes made while the engine was closed
  * converge through QRESYNC (no reset, only what changed is sent); replaying from an OLD
- * cursor converges too; a renderer that reconnects mid-sync (a second resume) still
- * ends exact, and no cursor from before the resume reaches it. Connections opened ahead
+ * cursor converges too; an initial sync cut off by a second resume or by a restart of the
+ * app continues from the renderer's partial cursor (no reset, no refetch of what it holds)
+ * and ends exact. Connections opened ahead
  * of the first resume (preconnect) carry it, and sync nothing before it.
  */
 import type { ImapFlow } from 'imapflow';
@@ -135,7 +136,11 @@ describe('resume', () => {
     expect(error.retryAt! - Date.now()).toBeGreaterThan(30_000);
   });
 
-  it('converges when the renderer resumes again in the middle of a big initial sync', async () => {
+  const partialOf = (model: ReferenceModel, accountId: string, path: string) => model.cursor(accountId, path)?.partialBelow;
+  const resets = (deltas: SyncDelta[], path: string) => deltas.filter((d) => d.kind === 'reset' && d.path === path).length;
+  const upsertedIn = (deltas: SyncDelta[], path: string) => upserted(deltas.filter((d) => d.kind === 'upsert' && d.path === path));
+
+  it('continues a big initial sync where it stood when the renderer resumes in the middle of it', async () => {
     await servers.resetUser('alice');
     await bulkInsert(servers, 'alice', 'Projects', Array.from({ length: 4000 }, (_, i) => ({ raw: testMessage(i).raw, flags: i % 2 ? ['\\Seen'] : [] })));
     await bulkInsert(servers, 'alice', 'INBOX', Array.from({ length: 10 }, (_, i) => ({ raw: testMessage(i).raw })));
@@ -144,16 +149,52 @@ describe('resume', () => {
     const h = engine(model, { batchSizes: [50, 200] });
     await h.engine.resume([]);
     await until('the initial sync of Projects under way', () => (model.progress.get(`${h.accountId}\u0000Projects`)?.synced ?? 0) >= 450);
-    // The renderer reconnected: it hands back what it has (no cursor for Projects yet).
+    // The renderer reconnected: it hands back what it has, a partial cursor for Projects.
+    expect(partialOf(model, h.accountId, 'Projects')).toBeGreaterThan(1);
     const mark = model.log.length;
+    const storedBefore = model.messages(h.accountId, 'Projects').size;
     await h.engine.resume(model.cursorList());
     await offlineChanges(other, 0);
     await waitInSync(h, other, FOLDERS, 30_000);
     const after = since(model, mark);
-    // Projects started over (its cursor was not in the resume), and only one cursor followed, from the new sync.
-    expect(after.filter((d) => d.kind === 'reset' && d.path === 'Projects')).toHaveLength(1);
-    const cursors = after.filter((d): d is Extract<SyncDelta, { kind: 'cursor' }> => d.kind === 'cursor' && d.cursor.path === 'Projects');
-    expect(cursors.length).toBeGreaterThanOrEqual(1);
-    expect(after.findIndex((d) => d.kind === 'reset' && d.path === 'Projects')).toBeLessThan(after.indexOf(cursors[0]!));
+    // No start over: the messages stored before the resume were not fetched again (but for
+    // the few the offline changes touched and those of a batch in flight at the resume).
+    expect(resets(after, 'Projects')).toBe(0);
+    expect(upsertedIn(after, 'Projects')).toBeLessThanOrEqual(4000 - storedBefore + 200 + 10);
+    expect(model.cursor(h.accountId, 'Projects')?.partialBelow).toBeUndefined();
+  });
+
+  it('continues a big initial sync cut off by a restart, then catches up with what changed meanwhile', async () => {
+    await servers.resetUser('alice');
+    await bulkInsert(servers, 'alice', 'Projects', Array.from({ length: 3000 }, (_, i) => ({ raw: testMessage(i).raw, flags: i % 3 ? ['\\Seen'] : [] })));
+    other = await otherClient(servers, 'alice');
+    const model = new ReferenceModel();
+    const first = engine(model, { batchSizes: [100, 300] });
+    await first.engine.resume([]);
+    await until('part of Projects stored', () => (partialOf(model, first.accountId, 'Projects') ?? Infinity) < 2500);
+    await first.close();
+    const below = partialOf(model, first.accountId, 'Projects')!;
+    const storedBefore = model.messages(first.accountId, 'Projects').size;
+    expect(storedBefore).toBeGreaterThan(0);
+    expect(storedBefore).toBeLessThan(3000);
+    // While the app is closed: changes among the stored messages and among the others, and new mail.
+    await other.mailboxOpen('Projects');
+    await other.messageFlagsAdd({ uid: `${below}:${below + 20}` }, ['\\Flagged'], { uid: true });
+    await other.messageDelete({ uid: `${below + 30}:${below + 34}` }, { uid: true });
+    await other.messageDelete({ uid: `${below - 10}:${below - 6}` }, { uid: true });
+    await other.messageFlagsAdd({ uid: `1:5` }, ['$Later'], { uid: true });
+    await other.mailboxClose();
+    await other.append('Projects', testMessage(9000).raw);
+    // The app starts again with what the renderer stored.
+    const mark = model.log.length;
+    const second = engine(model, { batchSizes: [100, 300] });
+    await second.engine.resume(snapshotCursors(model));
+    await waitInSync(second, other, ['INBOX', 'Projects'], 30_000);
+    const after = since(model, mark);
+    expect(resets(after, 'Projects')).toBe(0);
+    // The older messages, the new one and the flag changes among the stored ones: not the whole folder again.
+    expect(upsertedIn(after, 'Projects')).toBeLessThanOrEqual(3000 - storedBefore + 1);
+    expect(after.some((d) => d.kind === 'expunge' && d.path === 'Projects')).toBe(true);
+    expect(model.cursor(second.accountId, 'Projects')?.partialBelow).toBeUndefined();
   });
 });

@@ -44,6 +44,8 @@ export class AccountSyncState {
   /** How many messages the folder held when the engine took its cursor (unknown for the renderer's). */
   readonly cursorExists = new Map<string, number>();
   readonly initial = new Map<string, InitialProgress>();
+  /** The renderer's cursors of initial syncs cut off (by a restart, say): continued, not restarted. */
+  readonly partial = new Map<string, FolderCursor>();
   /**
    * Without CONDSTORE every sync compares all flags; this remembers what the renderer was
    * last sent per UID (as a small id of the flag set), so unchanged flags are not sent
@@ -61,7 +63,13 @@ export class AccountSyncState {
     this.cursorExists.clear();
     this.initial.clear();
     this.flagMemo.clear();
-    for (const c of cursors) if (c.accountId === this.accountId) this.cursors.set(c.path, c);
+    this.partial.clear();
+    for (const c of cursors) {
+      if (c.accountId !== this.accountId) continue;
+      // A partial cursor is no cursor to sync from: the folder still needs its initial sync.
+      if (c.partialBelow !== undefined) this.partial.set(c.path, c);
+      else this.cursors.set(c.path, c);
+    }
   }
 
   /** Records a cursor just emitted, with the message count it was taken at. */
@@ -74,6 +82,7 @@ export class AccountSyncState {
     this.cursors.delete(path);
     this.cursorExists.delete(path);
     this.initial.delete(path);
+    this.partial.delete(path);
     this.flagMemo.delete(path);
   }
 

@@ -194,6 +194,15 @@ describe('applying each delta kind', () => {
     expect((await allCursors(d))[0]?.uidNext).toBe(2);
   });
 
+  it('cursor: a partial one (an initial sync under way) is kept until the final one replaces it', async () => {
+    const d = db();
+    const partial: SyncDelta = { kind: 'cursor', cursor: { accountId: A, path: 'INBOX', uidValidity: '1', highestModseq: '40', uidNext: 90, partialBelow: 60 } };
+    await apply(d, upsert(A, 'INBOX', [60, 70, 80].map((uid) => header(A, 'INBOX', uid))), partial);
+    expect(await allCursors(d)).toEqual([{ accountId: A, path: 'INBOX', uidValidity: '1', highestModseq: '40', uidNext: 90, partialBelow: 60 }]);
+    await apply(d, upsert(A, 'INBOX', [10, 20].map((uid) => header(A, 'INBOX', uid))), cursor(A, 'INBOX', 90, '1', '40'));
+    expect(await allCursors(d)).toEqual([{ accountId: A, path: 'INBOX', uidValidity: '1', highestModseq: '40', uidNext: 90 }]);
+  });
+
   it('progress: returned, not stored', async () => {
     const d = db();
     const r = await apply(d, { kind: 'progress', accountId: A, path: 'INBOX', synced: 5, total: 10, done: false });

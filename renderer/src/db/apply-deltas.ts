@@ -301,6 +301,8 @@ async function applyCursor(db: PetrelDb, d: DeltaOf<'cursor'>): Promise<boolean>
     uidValidity: c.uidValidity,
     highestModseq: c.highestModseq,
     uidNext: c.uidNext,
+    // An initial sync under way (shared/contract/sync.ts); the final cursor replaces it.
+    ...(c.partialBelow !== undefined ? { partialBelow: c.partialBelow } : {}),
   });
   return true;
 }

@@ -75,6 +75,7 @@ export async function folderDiff(model: ReferenceModel, accountId: string, clien
   const cursor = model.cursor(accountId, path);
   if (!cursor) diffs.push('no cursor');
   else if (cursor.uidValidity !== server.uidValidity) diffs.push(`cursor UIDVALIDITY ${cursor.uidValidity} instead of ${server.uidValidity}`);
+  else if (cursor.partialBelow !== undefined) diffs.push(`initial sync under way (stored from UID ${cursor.partialBelow} up)`);
   return diffs;
 }
 
