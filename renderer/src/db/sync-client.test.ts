@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { FolderCursor, PetrelContract, SyncBatch } from '../../../shared/contract';
+import { contract, type FolderCursor, type PetrelContract, type SyncBatch } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
 import type { Connection } from '../../../shared/ipc/connection';
 import { applyBatch } from './apply-deltas';
@@ -158,6 +158,19 @@ describe('SyncClient', () => {
     expect(await folder(d, A, 'INBOX')).toMatchObject({ cachedTotal: 7501 });
     // The cursor of the last batch before the gap is stored, the one after it is not.
     expect((await allCursors(d))[0]?.uidNext).toBe(10_000);
+  });
+
+  it('hands back the partial cursor of an initial sync under way, as the contract carries it', async () => {
+    const d = db();
+    const partial = { accountId: A, path: 'INBOX', uidValidity: '1', highestModseq: '9', uidNext: 500, partialBelow: 300 };
+    await applyBatch(d, [upsert(A, 'INBOX', [header(A, 'INBOX', 300), header(A, 'INBOX', 499)]), { kind: 'cursor', cursor: partial }]);
+    const conn = new FakeConnection();
+    start(d, conn);
+    conn.setStatus('connected');
+    await until(() => conn.resumes.length === 1);
+    expect(conn.resumes[0]).toEqual([partial]);
+    // What goes over the wire keeps it (the engine continues from it instead of starting over).
+    expect(contract.methods['sync.resume'].params.parse({ cursors: conn.resumes[0] })).toEqual({ cursors: [partial] });
   });
 
   it('calls sync.resume with the stored cursors on every transition to connected', async () => {
