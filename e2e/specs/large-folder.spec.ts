@@ -2,7 +2,7 @@ import type { Locator } from '@playwright/test';
 import { bulkInsert } from '../../electron/core/sync/testing/mail-store';
 import { loadMailServersFromEnv } from '../mailserver/mailserver';
 import { expect, PetrelApp, test } from '../support/fixtures';
-import { startHostWithAutoconfig } from '../support/host';
+import { freePort, startHostWithAutoconfig, tempDataDir } from '../support/host';
 
 /**
  * A 100k-message INBOX through the UI: it syncs, opens newest first, and the virtualized list
@@ -10,6 +10,8 @@ import { startHostWithAutoconfig } from '../support/host';
  * Message i (0 = newest) is "Bulk message i", so a row at position p must show message p - 1:
  * any paging mistake (an offset, a stale jump anchor, a window read for another position)
  * shows up as a mismatch. How fast this is, is the benchmark's business (`npm run bench`).
+ * Also: a first sync cut short by quitting the app continues after a restart, keeping what it
+ * had stored.
  */
 
 const servers = loadMailServersFromEnv();
@@ -90,6 +92,57 @@ test('a 100k-message folder syncs, opens newest first, and shows the right rows 
     await page.keyboard.press('Home');
     await expect(list.getByRole('option').first()).toHaveAccessibleName(/Bulk message 0,/);
     expect((await expectRowsInPlace(list))[0]).toBe(1);
+  } finally {
+    await host.stop();
+  }
+});
+
+test('a first sync cut short by quitting the app continues after a restart, keeping what it had stored', async ({ page }) => {
+  test.setTimeout(600_000);
+  const total = 60_000;
+  await servers.resetUser('carol');
+  await bulkInsert(
+    servers,
+    'carol',
+    'INBOX',
+    Array.from({ length: total }, (_, i) => ({ raw: bulk(i), flags: ['\\Seen'] })),
+  );
+  await servers.doveadm(['index', '-u', carol.login, 'INBOX']);
+  const dataDir = await tempDataDir();
+  const port = await freePort();
+  let host = await startHostWithAutoconfig(servers, { dataDir, port });
+  try {
+    const app = new PetrelApp(page, host);
+    await app.open();
+    await app.addAccount({ name: 'Carol Diaz', email: carol.address, password: carol.password });
+    const list = page.getByRole('listbox', { name: /^Messages in Inbox/ });
+    const count = page.getByTestId('message-count');
+    const cached = async () => Number(((await count.textContent()) ?? '').replace(/\D/g, '') || 0);
+    await expect.poll(cached, { timeout: 120_000, intervals: [50] }).toBeGreaterThanOrEqual(1000);
+    // Quit in the middle of the first sync.
+    await host.stop();
+    const before = await cached();
+    expect(before).toBeLessThan(total);
+
+    host = await startHostWithAutoconfig(servers, { dataDir, port });
+    await page.goto(host.url);
+    await expect(list.getByRole('option').first()).toHaveAccessibleName(/Bulk message 0,/, { timeout: 60_000 });
+    // Never fewer than before the restart (a start over would empty the folder first), up to all of them.
+    const seen: number[] = [];
+    await expect
+      .poll(
+        async () => {
+          seen.push(await cached());
+          return seen[seen.length - 1];
+        },
+        { timeout: 300_000, intervals: [100] },
+      )
+      .toBe(total);
+    expect(Math.min(...seen)).toBeGreaterThanOrEqual(before);
+    expect(host.log()).toContain('continuing an initial sync cut off earlier');
+    // The older messages fetched after the restart sit where they belong.
+    await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    expect(Math.max(...(await expectRowsInPlace(list)))).toBe(total);
   } finally {
     await host.stop();
   }

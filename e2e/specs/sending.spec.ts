@@ -7,14 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import type { Download, Locator, Page } from '@playwright/test';
 import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import { loadMailServersFromEnv, type MailUser } from '../mailserver/mailserver';
 import { startAutoconfigServer, trustedEntry, type AutoconfigEntry } from '../support/autoconfig-server';
 import { expect, PetrelApp, test } from '../support/fixtures';
-import { startHost, tempDataDir, type RunningHost } from '../support/host';
+import { freePort, startHost, tempDataDir, type RunningHost } from '../support/host';
 
 const servers = loadMailServersFromEnv();
 const alice = servers.user('alice');
@@ -193,16 +192,6 @@ async function bytesOf(download: Download): Promise<Buffer> {
   return readFile(await download.path());
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // ---- the tests -----------------------------------------------------------------------------
 

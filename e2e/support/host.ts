@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -31,6 +32,18 @@ export async function tempDataDir(): Promise<string> {
     });
   }
   return dir;
+}
+
+/** A free port on loopback, for a host that must come back on the same origin after a restart. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 /**
@@ -80,11 +93,15 @@ function firstLine(child: ChildProcess, log: () => string): Promise<string> {
 /**
  * A host that finds the test mail servers through autoconfig (their certificate trusted), as a
  * person adding an account at example.test would; stop() also stops the autoconfig server.
+ * `dataDir` and `port` as for startHost (a host restarted on the same ones keeps the page's origin).
  */
-export async function startHostWithAutoconfig(servers: Parameters<typeof trustedEntry>[0]): Promise<RunningHost> {
+export async function startHostWithAutoconfig(
+  servers: Parameters<typeof trustedEntry>[0],
+  options: { dataDir?: string; port?: number } = {},
+): Promise<RunningHost> {
   const autoconfig = await startAutoconfigServer({ 'example.test': trustedEntry(servers) });
   try {
-    const host = await startHost({ env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate } });
+    const host = await startHost({ ...options, env: { PETREL_AUTOCONFIG_URL: autoconfig.urlTemplate } });
     return {
       ...host,
       stop: async () => {
