@@ -16,6 +16,7 @@ import { EMPTY_SELECTION, openUid, single, type Selection } from '../features/me
 import { useOps } from '../ops';
 import { Reader } from '../features/reader/Reader';
 import { SearchBox, SearchResults, useSearch } from '../features/search';
+import { SyncActivity } from '../features/status/SyncActivity';
 import { ConnectionBanner, ConnectionStatus } from '../features/status/ConnectionStatus';
 import { Welcome } from '../features/welcome/Welcome';
 import { useEngineEvent } from '../ipc/use-engine-event';
@@ -178,6 +179,7 @@ export function App() {
         />
         <div className="sidebar-fill" />
         <OutboxButton />
+        <SyncActivity />
         <ConnectionStatus />
       </aside>
       <main className="main">
