@@ -158,9 +158,9 @@ export class BodyFetcher {
 
   /**
    * Many bodies of one folder for offline reading (`readBodies`; the folder stays selected
-   * between batches). The offline download keeps more
-   * than one batch waiting so the connection never idles; a person opening a message waits
-   * for at most the batch already running.
+   * between batches). The offline download keeps more than one batch waiting so the
+   * connection never idles; a person opening a message waits for at most the batch already
+   * running.
    */
   fetchMany(folder: Omit<BodyRef, 'uid'>, uids: readonly number[]): Promise<MessageBody[]> {
     return this.enqueue(false, () => this.fetchManyNow(folder, uids));

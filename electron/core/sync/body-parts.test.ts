@@ -92,6 +92,10 @@ describe('assembleMessage', () => {
     expect(parsed.attachments.map((a) => [a.partId, a.filename, a.size])).toEqual([['2', 'a.pdf', 0]]);
   });
 
+  it('gives up when the header does not name the boundary BODYSTRUCTURE gave', () => {
+    expect(assembleMessage(plan, Buffer.from('Subject: s\r\nContent-Type: multipart/mixed; boundary="other"\r\n\r\n'), get)).toBeNull();
+  });
+
   it('gives up when the server left out a section or the header', () => {
     expect(assembleMessage(plan, header, (key) => (key === '1' ? undefined : get(key)))).toBeNull();
     expect(assembleMessage(plan, header, (key) => (key === '2.MIME' ? undefined : get(key)))).toBeNull();

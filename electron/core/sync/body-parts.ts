@@ -120,6 +120,8 @@ export function assembleMessage(
     const type = (node.type || '').toLowerCase();
     if (type.startsWith('multipart/')) {
       const boundary = node.parameters!.boundary!;
+      // The header must name the boundary BODYSTRUCTURE gave (a server's parse could differ): else read it whole.
+      if (!head.includes(boundary)) return false;
       for (const child of node.childNodes!) {
         const childHead = section(`${child.part}.MIME`);
         if (!childHead) return false;
