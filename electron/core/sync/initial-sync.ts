@@ -24,7 +24,6 @@ export async function initialSync(client: ImapFlow, path: string, mb: MailboxObj
   // imapflow keeps `mb` current as EXISTS/EXPUNGE arrive: the count that goes with the snapshot is now.
   const exists = mb.exists;
   let progress = state.initial.get(path);
-  let outcome: InitialOutcome = 'initial';
   if (!progress || progress.generation !== generation || progress.cursor.uidValidity !== snapshot.uidValidity) {
     const partial = state.partial.get(path);
     state.partial.delete(path);
@@ -44,13 +43,13 @@ export async function initialSync(client: ImapFlow, path: string, mb: MailboxObj
         synced: uids.length - rest.length,
         // The top of the list is there already: no small first batches.
         step: deps.batchSizes.length - 1,
+        continued: true,
       } satisfies InitialProgress;
-      outcome = 'continued';
       deps.log.info('continuing an initial sync cut off earlier', { remaining: rest.length, total: uids.length });
     } else {
       // Drop whatever the renderer holds for the folder: another UIDVALIDITY, or a partial sync.
       deps.emit({ kind: 'reset', accountId: state.accountId, path, uidValidity: snapshot.uidValidity });
-      progress = { generation, cursor: snapshot, exists, remaining: uids, total: uids.length, synced: 0, step: 0 } satisfies InitialProgress;
+      progress = { generation, cursor: snapshot, exists, remaining: uids, total: uids.length, synced: 0, step: 0, continued: false } satisfies InitialProgress;
     }
     // Without CONDSTORE, remember the flags sent, so later full comparisons send only changes.
     // (After a continuation the memo lacks the messages stored before: their flags go again once.)
@@ -58,8 +57,6 @@ export async function initialSync(client: ImapFlow, path: string, mb: MailboxObj
     else state.flagMemo.delete(path);
     state.initial.set(path, progress);
     deps.emit({ kind: 'progress', accountId: state.accountId, path, synced: progress.synced, total: progress.total, done: false });
-  } else if (progress.exists === -1) {
-    outcome = 'continued';
   }
   const p = progress;
   const ctx = { accountId: state.accountId, path, uidValidity: snapshot.uidValidity };
@@ -72,5 +69,5 @@ export async function initialSync(client: ImapFlow, path: string, mb: MailboxObj
   deps.emit({ kind: 'progress', accountId: state.accountId, path, synced: p.total, total: p.total, done: true });
   state.setCursor(p.cursor, p.exists);
   state.initial.delete(path);
-  return outcome;
+  return p.continued ? 'continued' : 'initial';
 }

@@ -11,8 +11,10 @@ export interface InitialProgress {
   generation: number;
   /** The cursor as seen when the sync started; emitted when it ends. */
   cursor: FolderCursor;
-  /** Messages in the folder when `cursor` was taken. */
+  /** Messages in the folder when `cursor` was taken (-1: unknown, a continued sync). */
   exists: number;
+  /** Continued from the renderer's partial cursor: its cursor is from before the cut. */
+  continued: boolean;
   /** UIDs not fetched yet, ascending (fetched from the top). */
   remaining: number[];
   total: number;
