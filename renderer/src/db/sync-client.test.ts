@@ -294,6 +294,26 @@ describe('SyncClient', () => {
     expect(client.getState().progress).toEqual([]);
   });
 
+  it('forgets the progress of a folder that left the account mid-sync', async () => {
+    const d = db();
+    const conn = new FakeConnection();
+    const client = start(d, conn);
+    conn.setStatus('connected');
+    conn.push(batch(1, foldersDelta(A, ['INBOX', 'Big']), foldersDelta(B, ['Big'])));
+    conn.push(
+      batch(
+        2,
+        { kind: 'progress', accountId: A, path: 'Big', synced: 5, total: 90, done: false },
+        { kind: 'progress', accountId: B, path: 'Big', synced: 7, total: 80, done: false },
+      ),
+    );
+    await client.idle();
+    expect(client.getState().progress).toHaveLength(2);
+    conn.push(batch(3, foldersDelta(A, ['INBOX'])));
+    await client.idle();
+    expect(client.getState().progress).toEqual([{ accountId: B, path: 'Big', synced: 7, total: 80, done: false }]);
+  });
+
   it('resubscribes and resumes when the engine ends the subscription', async () => {
     const d = db();
     const conn = new FakeConnection();

@@ -333,14 +333,22 @@ export class SyncClient {
         skipAccounts: this.removed,
         ...(this.afterDeltas ? { afterDeltas: this.afterDeltas } : {}),
       });
-      if (result.progress.length > 0) {
-        for (const p of result.progress) {
-          if (this.removed.has(p.accountId)) continue;
-          const { accountId, path, synced, total, done } = p;
-          this.progress.set(`${accountId}\u0000${path}`, { accountId, path, synced, total, done });
-        }
-        this.update({ progress: [...this.progress.values()] });
+      let changed = false;
+      for (const p of result.progress) {
+        if (this.removed.has(p.accountId)) continue;
+        const { accountId, path, synced, total, done } = p;
+        this.progress.set(`${accountId}\u0000${path}`, { accountId, path, synced, total, done });
+        changed = true;
       }
+      // A folder gone from the account's list (deleted on the server mid-sync) reports no more.
+      for (const d of batch.deltas) {
+        if (d.kind !== 'folders') continue;
+        const paths = new Set(d.folders.map((f) => f.path));
+        for (const [key, p] of this.progress) {
+          if (p.accountId === d.accountId && !paths.has(p.path)) changed = this.progress.delete(key) || changed;
+        }
+      }
+      if (changed) this.update({ progress: [...this.progress.values()] });
     } catch (e) {
       // Nothing of the batch was written (one transaction). Its data comes again after the
       // next resume, as long as no later cursor claims it.
