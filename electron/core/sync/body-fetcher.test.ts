@@ -2,7 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import { describe, expect, it } from 'vitest';
 import { MessageBodySchema } from '../../../shared/contract';
 import { createLogger } from '../log';
-import { BodyFetcher, contentHeadersOnly, parseBody } from './body-fetcher';
+import { BodyFetcher, contentHeadersOnly, parseBody, readBodies } from './body-fetcher';
 
 const ref = { accountId: 'acct-alice', path: 'INBOX', uidValidity: '7', uid: 3 };
 const raw = [
@@ -149,5 +149,41 @@ describe('contentHeadersOnly', () => {
   it('gives parseBody the same result as the whole header', async () => {
     const withNoise = Buffer.from(`Received: from a\r\nX-Long: ${'y'.repeat(5000)}\r\n${raw}`);
     expect(await parseBody(ref, withNoise)).toEqual(await parseBody(ref, Buffer.from(raw)));
+  });
+});
+
+describe('readBodies', () => {
+  const folder = { accountId: 'acct-alice', path: 'INBOX', uidValidity: '7' };
+  const pdf = { type: 'application/pdf', part: '2', size: 40_000, encoding: 'base64' };
+  const structure = { type: 'multipart/mixed', parameters: { boundary: 'b' }, childNodes: [{ type: 'text/plain', part: '1', size: 20 }, pdf] };
+
+  /** A server whose answer to the sections FETCH is a refusal (or a dropped connection). */
+  function refusingServer(usableAfter: boolean) {
+    const queries: string[] = [];
+    const client = {
+      usable: true,
+      async *fetch(range: string, query: { bodyStructure?: boolean; bodyParts?: string[]; source?: boolean }) {
+        queries.push(query.bodyStructure ? 'BODYSTRUCTURE' : query.bodyParts ? 'sections' : `BODY[] ${range}`);
+        if (query.bodyStructure) for (const uid of range.split(',').map(Number)) yield { uid, bodyStructure: structure };
+        else if (query.bodyParts) {
+          client.usable = usableAfter;
+          throw new Error('NO [SERVERBUG] cannot fetch that section');
+        } else for (const uid of range.split(',').map(Number)) yield { uid, source: Buffer.from(`Content-Type: text/plain\r\n\r\nwhole ${uid}\r\n`) };
+      },
+    };
+    return { client: client as unknown as ImapFlow, queries };
+  }
+
+  it('reads messages whole when the server refuses their sections', async () => {
+    const { client, queries } = refusingServer(true);
+    const bodies = await readBodies(client, folder, [4, 5]);
+    expect(bodies.map((b) => b.text?.trim())).toEqual(['whole 4', 'whole 5']);
+    expect(queries).toEqual(['BODYSTRUCTURE', 'sections', 'BODY[] 4,5']);
+  });
+
+  it('fails when the connection is lost, rather than trying the whole messages on it', async () => {
+    const { client, queries } = refusingServer(false);
+    await expect(readBodies(client, folder, [4])).rejects.toThrow(/SERVERBUG/);
+    expect(queries).toEqual(['BODYSTRUCTURE', 'sections']);
   });
 });

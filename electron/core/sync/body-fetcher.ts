@@ -120,14 +120,21 @@ export async function readBodies(client: ImapFlow, folder: Omit<BodyRef, 'uid'>,
   }
   for (const shape of shapes.values()) {
     const sections = shape.values().next().value!.sections;
-    for await (const msg of client.fetch([...shape.keys()].join(','), { uid: true, headers: true, bodyParts: sections }, { uid: true })) {
-      const plan = shape.get(msg.uid);
-      if (!plan) continue;
-      shape.delete(msg.uid);
-      const raw = assembleMessage(plan, msg.headers, (key) => msg.bodyParts?.get(key.toLowerCase()) ?? msg.bodyParts?.get(key));
-      if (raw) out.push(await parseBody({ ...folder, uid: msg.uid }, raw, plan.pruned));
-      else whole.push(msg.uid);
+    try {
+      for await (const msg of client.fetch([...shape.keys()].join(','), { uid: true, headers: true, bodyParts: sections }, { uid: true })) {
+        const plan = shape.get(msg.uid);
+        if (!plan) continue;
+        shape.delete(msg.uid);
+        const raw = assembleMessage(plan, msg.headers, (key) => msg.bodyParts?.get(key.toLowerCase()) ?? msg.bodyParts?.get(key));
+        if (raw) out.push(await parseBody({ ...folder, uid: msg.uid }, raw, plan.pruned));
+        else whole.push(msg.uid);
+      }
+    } catch (e) {
+      // A server that refuses a section (NO/BAD): read those messages whole. A lost connection is no refusal.
+      if (!client.usable) throw e;
     }
+    // Not in the answer (refused, or expunged meanwhile): whole, which skips the expunged ones.
+    whole.push(...shape.keys());
   }
   if (whole.length) {
     for await (const msg of client.fetch(whole.join(','), { uid: true, source: true }, { uid: true })) {
