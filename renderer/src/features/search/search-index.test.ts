@@ -171,6 +171,40 @@ describe('SearchIndex', () => {
     expect(index.size).toBe(1);
   });
 
+  it('refreshes flags without the body when the indexed text is current, and asks for it when not', () => {
+    const index = new SearchIndex();
+    const body: IndexableBody = { text: 'the gamma report is attached', html: null, attachments: [] };
+    index.upsert(msg(1, { subject: 'alpha', seen: 0 }), body);
+    index.upsert(msg(2, { subject: 'beta' }));
+    // Same text, same body presence: flags and date in place; the body's words stay.
+    expect(index.refresh(msg(1, { subject: 'alpha', seen: 1 }), true)).toBe('updated');
+    expect(index.refresh(msg(1, { subject: 'alpha', seen: 1 }), true)).toBe('unchanged');
+    expect(find(index, 'gamma is:unread')).toEqual([]);
+    expect(find(index, 'gamma ')).toEqual([1]);
+    // The body was dropped or cached, the text changed, or the message is new: upsert it.
+    expect(index.refresh(msg(1, { subject: 'alpha', seen: 1 }), false)).toBeNull();
+    expect(index.refresh(msg(2, { subject: 'beta' }), true)).toBeNull();
+    expect(index.refresh(msg(2, { subject: 'beta, again' }), false)).toBeNull();
+    expect(index.refresh(msg(3), false)).toBeNull();
+    // A cached body read again under the same key is the same text: not tokenized again.
+    expect(index.upsert(msg(1, { subject: 'alpha', seen: 1 }), body)).toBe('unchanged');
+  });
+
+  it('still sends phrases past a cut word sequence to the record after flags change in place', () => {
+    const index = new SearchIndex();
+    // Far more words than the sequence keeps: "omega end" lies past the cut.
+    const long = `${Array.from({ length: 2000 }, (_, i) => `w${i}`).join(' ')} omega end`;
+    index.upsert(msg(1, { subject: 'long', preview: long }));
+    const unsure = () => {
+      const m = index.match(parseQuery('"omega end"'), { folders: null, excludeFolders: null });
+      return m.docs.map((d) => index.hasPhrase(d, m.phrases[0]!));
+    };
+    expect(unsure()).toEqual([null]);
+    expect(index.upsert(msg(1, { subject: 'long', preview: long, flagged: 1 }))).toBe('updated');
+    expect(index.refresh(msg(1, { subject: 'long', preview: long, flagged: 0 }), false)).toBe('updated');
+    expect(unsure()).toEqual([null]);
+  });
+
   it('removes key ranges (a folder reset, an account removed)', () => {
     const index = new SearchIndex();
     for (let uid = 1; uid <= 5; uid++) index.upsert(msg(uid, { subject: 'x' }));

@@ -115,7 +115,7 @@ export interface IndexMatch {
 }
 
 /** Bumped whenever the snapshot layout or what the index holds changes: older snapshots are ignored. */
-export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_FORMAT = 2;
 
 /** The whole index as a few flat arrays (cheap to store in IndexedDB and to read back). */
 export interface IndexSnapshot {
@@ -157,19 +157,18 @@ export function bodyText(body: IndexableBody | undefined | null): string {
 }
 
 /**
- * What identifies a message's indexed text. IMAP messages never change under a UID within
- * one UIDVALIDITY, so this need not read all the text: what can change is the body being
- * cached (or dropped), or another message under the same key after a UIDVALIDITY change.
+ * What identifies a message's indexed text, without reading its body. IMAP messages never
+ * change under a UID within one UIDVALIDITY (both are in here), so what can change is the
+ * body being cached or dropped, or another message under the same key after a UIDVALIDITY
+ * change. A cached body is the same text for as long as it is cached, so its presence is
+ * enough: the check of every record at start-up (worker-core.ts) need not read the bodies.
  */
-function fingerprint(m: IndexableMessage, body: IndexableBody | null | undefined, bodyString: string | null): number {
-  return hashStrings([
-    m.uidValidity ?? '',
-    m.messageId ?? '',
-    m.subject,
-    m.from[0]?.address ?? '',
-    String(m.preview.length),
-    body && bodyString !== null ? `${bodyString.length}:${body.attachments.length}:${bodyString.slice(0, 100)}` : '',
-  ]);
+function fingerprint(m: IndexableMessage, hasBody: boolean): number {
+  return hashStrings([m.uidValidity ?? '', m.messageId ?? '', m.subject, m.from[0]?.address ?? '', String(m.preview.length), hasBody ? 'body' : '']);
+}
+
+function bitsOf(m: IndexableMessage, hasBody: boolean): number {
+  return (m.seen ? 0 : BIT_UNREAD) | (m.flagged ? BIT_STARRED : 0) | (m.hasAttachments ? BIT_ATTACHMENT : 0) | (hasBody ? BIT_BODY : 0);
 }
 
 /** The searchable text of a message by field, in the order phrase checks use. */
@@ -315,19 +314,10 @@ export class SearchIndex {
   /** Adds or updates a message (and its cached body, if any). */
   upsert(m: IndexableMessage, body?: IndexableBody | null): UpsertOutcome {
     const ks = messageKeyString(m.accountId, m.path, m.uid);
-    const bodyString = body ? bodyText(body) : null;
-    const hash = fingerprint(m, body, bodyString);
-    const bits =
-      (m.seen ? 0 : BIT_UNREAD) | (m.flagged ? BIT_STARRED : 0) | (m.hasAttachments ? BIT_ATTACHMENT : 0) | (body ? BIT_BODY : 0);
     const existing = this.docByKey.get(ks);
-    if (existing !== undefined && this.hashes[existing] === hash) {
-      const date = Number.isFinite(m.date) ? m.date : 0;
-      if (this.bits[existing] === bits && this.dates[existing] === date) return 'unchanged';
-      this.bits[existing] = bits;
-      this.dates[existing] = date;
-      this.version++;
-      return 'updated';
-    }
+    const hash = fingerprint(m, !!body);
+    if (existing !== undefined && this.hashes[existing] === hash) return this.updateColumns(existing, m, !!body);
+    const bodyString = body ? bodyText(body) : null;
     if (existing !== undefined) this.kill(existing);
     if (this.nextDoc >= MAX_DOCS) this.compact();
 
@@ -342,7 +332,7 @@ export class SearchIndex {
     this.keys[doc] = [m.accountId, m.path, m.uid];
     this.keyStrings[doc] = ks;
     this.dates[doc] = Number.isFinite(m.date) ? m.date : 0;
-    this.bits[doc] = bits;
+    this.bits[doc] = bitsOf(m, !!body);
     this.folderOf[doc] = this.folderId(m.accountId, m.path);
     this.hashes[doc] = hash;
     this.docByKey.set(ks, doc);
@@ -369,6 +359,27 @@ export class SearchIndex {
     if (this.seqCut) this.bits[doc] = this.bits[doc]! | BIT_SEQ_CUT;
     this.version++;
     return existing === undefined ? 'added' : 'reindexed';
+  }
+
+  /**
+   * Brings a message's flags and date up to date when its text is the one indexed (same
+   * fingerprint, same body presence), without its body. Null when it needs `upsert` (new,
+   * or its text changed): the caller reads its body, if any, for that.
+   */
+  refresh(m: IndexableMessage, hasBody: boolean): 'updated' | 'unchanged' | null {
+    const existing = this.docByKey.get(messageKeyString(m.accountId, m.path, m.uid));
+    if (existing === undefined || this.hashes[existing] !== fingerprint(m, hasBody)) return null;
+    return this.updateColumns(existing, m, hasBody);
+  }
+
+  private updateColumns(doc: number, m: IndexableMessage, hasBody: boolean): 'updated' | 'unchanged' {
+    const bits = bitsOf(m, hasBody) | ((this.bits[doc] ?? 0) & BIT_SEQ_CUT);
+    const date = Number.isFinite(m.date) ? m.date : 0;
+    if (this.bits[doc] === bits && this.dates[doc] === date) return 'unchanged';
+    this.bits[doc] = bits;
+    this.dates[doc] = date;
+    this.version++;
+    return 'updated';
   }
 
   private pushSeq(v: number): void {

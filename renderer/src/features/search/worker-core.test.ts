@@ -52,11 +52,15 @@ function folders(accountId: string, paths: Record<string, 'sent' | 'trash' | 'in
   };
 }
 
-async function start(db: PetrelDb, options: SearchWorkerOptions = {}): Promise<{ client: SearchClient; core: () => SearchWorkerCore | null; statuses: IndexStatus[] }> {
+async function start(
+  db: PetrelDb,
+  options: SearchWorkerOptions = {},
+  openDb: (name: string) => PetrelDb = (name) => new Db(name),
+): Promise<{ client: SearchClient; core: () => SearchWorkerCore | null; statuses: IndexStatus[] }> {
   const channel = new MessageChannel();
   const { core } = attachSearchWorker(
     channel.port2 as unknown as MessagePortLike,
-    (name) => new Db(name),
+    openDb,
     { statusIntervalMs: 0, burstQuietMs: 100, ...options },
   );
   channel.port2.start();
@@ -387,6 +391,61 @@ describe('search worker', () => {
     const before = saves;
     await until('a save after the check', () => (saves > before ? true : undefined));
     expect(saved.get(db.name)!.docs).toBe(6);
+  });
+
+  it('checks a restored index at start-up reading only the bodies of what changed meanwhile, in small pages', async () => {
+    const db = newDb();
+    await seed(db);
+    const body = (uid: number, text: string) => ({ accountId: A, path: 'INBOX', uidValidity: '1', uid, text, html: null, attachments: [] });
+    await putBody(db, body(1, 'The spreadsheet is attached'));
+    await putBody(db, body(2, 'Shall we try the new ramen place?'));
+    const saved = new Map<string, IndexSnapshot>();
+    const store: SnapshotStore = {
+      load: async (source) => (saved.has(source) ? structuredClone(saved.get(source)!) : null),
+      save: async (source, snap) => void saved.set(source, structuredClone(snap)),
+      delete: async (source) => void saved.delete(source),
+      close: () => undefined,
+    };
+    const first = await start(db, { snapshots: store, snapshotDelayMs: 10, snapshotMaxWaitMs: 50 });
+    await ready(first.client);
+    expect(keysOf(await first.client.search('ramen'))).toEqual(['A:INBOX:2']);
+    await until('the first save', () => (saved.has(db.name) ? true : undefined));
+    first.client.close();
+    first.core()?.close();
+
+    // While no worker runs: a body cached, a body dropped, a flag changed.
+    await putBody(db, body(3, 'Photos from the fjord trip'));
+    await db.bodies.delete([A, 'INBOX', 2]);
+    await applyBatch(db, [{ kind: 'flags', accountId: A, path: 'INBOX', uidValidity: '1', changes: [{ uid: 1, flags: ['\\Seen'], modseq: null }] }]);
+
+    const bodyReads: string[][] = [];
+    const pages: number[] = [];
+    const second = await start(db, { snapshots: store, checkPage: 2 }, (name) => {
+      const d = new Db(name);
+      const bulkGet = d.bodies.bulkGet.bind(d.bodies);
+      d.bodies.bulkGet = ((keys: [string, string, number][]) => {
+        bodyReads.push(keys.map((k) => `${k[1]}:${k[2]}`));
+        return bulkGet(keys);
+      }) as typeof d.bodies.bulkGet;
+      const toArray = d.messages.toCollection().constructor.prototype.toArray as (...a: unknown[]) => Promise<unknown[]>;
+      d.messages.toCollection().constructor.prototype.toArray = async function (this: unknown, ...a: unknown[]) {
+        const out = await toArray.apply(this, a);
+        pages.push(out.length);
+        return out;
+      };
+      return d;
+    });
+    await ready(second.client);
+    expect(second.statuses.some((s) => s.restored)).toBe(true);
+    // Only the newly cached body was read; the unchanged one of UID 1 was not.
+    expect(bodyReads.flat()).toEqual(['INBOX:3']);
+    // Six records in pages of two.
+    expect(pages.filter((n) => n > 0).length).toBe(3);
+    expect(Math.max(...pages)).toBeLessThanOrEqual(2);
+    expect(keysOf(await second.client.search('fjord'))).toEqual(['A:INBOX:3']);
+    expect(keysOf(await second.client.search('ramen'))).toEqual([]);
+    expect(keysOf(await second.client.search('spreadsheet'))).toEqual(['A:INBOX:1']);
+    expect(keysOf(await second.client.search('is:unread'))).toEqual(['B:INBOX:7']);
   });
 
   it('reports a worker that could not start: the status says why and searches fail', async () => {

@@ -36,8 +36,14 @@ import type { SnapshotStore } from './snapshot-store';
 import { containsUnits, units } from './text';
 
 export interface SearchWorkerOptions {
-  /** Records read per scan step. */
+  /** Records read per scan step of a first build. */
   scanPage?: number;
+  /**
+   * Records read per step when checking a restored index at start-up. Smaller, and not read
+   * ahead: the check is not urgent (answers come from the snapshot meanwhile), and each of
+   * its reads holds back the list's own queries in IndexedDB for as long as it takes.
+   */
+  checkPage?: number;
   /** Changed records read per step. */
   changePage?: number;
   /** Least time between two status messages while indexing or after changes. */
@@ -160,6 +166,7 @@ export class SearchWorkerCore {
   ) {
     this.opts = {
       scanPage: options.scanPage ?? 2000,
+      checkPage: options.checkPage ?? 500,
       changePage: options.changePage ?? 2000,
       statusIntervalMs: options.statusIntervalMs ?? 250,
       observe: options.observe ?? true,
@@ -405,31 +412,35 @@ export class SearchWorkerCore {
       for (const k of bodyKeys) scan.bodyKeys.add(messageKeyString(k[0], k[1], k[2]));
       this.sendStatus(true);
     }
-    const page = await (scan.next ?? this.readPage(scan.lastKey));
+    const checking = scan.seen !== null;
+    const limit = checking ? this.opts.checkPage : this.opts.scanPage;
+    const page = await (scan.next ?? this.readPage(scan.lastKey, limit));
     scan.next = null;
     const lastOfPage = page[page.length - 1];
-    if (page.length === this.opts.scanPage && lastOfPage) {
+    if (!checking && page.length === limit && lastOfPage) {
       // IndexedDB reads the next page while this one is tokenized.
-      scan.next = this.readPage(keyOf(lastOfPage));
+      scan.next = this.readPage(keyOf(lastOfPage), limit);
       scan.next.catch(() => undefined);
     }
-    const withBody = page.filter((m) => scan.bodyKeys.has(messageKeyString(m.accountId, m.path, m.uid)));
+    // A restored index needs the text of new and changed messages only: unchanged ones are
+    // brought up to date without reading their bodies (the index knows which have one).
+    const stale = checking
+      ? page.filter((m) => this.index.refresh(m, scan.bodyKeys.has(messageKeyString(m.accountId, m.path, m.uid))) === null)
+      : page;
+    const withBody = stale.filter((m) => scan.bodyKeys.has(messageKeyString(m.accountId, m.path, m.uid)));
     const bodies = withBody.length > 0 ? await db.bodies.bulkGet(withBody.map(keyOf)) : [];
     const bodyOf = new Map<string, BodyRecord>();
     for (const b of bodies) if (b) bodyOf.set(messageKeyString(b.accountId, b.path, b.uid), b);
     if (this.scan !== scan) return; // a rescan replaced this one
-    for (const m of page) {
-      const ks = messageKeyString(m.accountId, m.path, m.uid);
-      scan.seen?.add(ks);
-      this.index.upsert(m, bodyOf.get(ks) ?? null);
-    }
+    for (const m of page) scan.seen?.add(messageKeyString(m.accountId, m.path, m.uid));
+    for (const m of stale) this.index.upsert(m, bodyOf.get(messageKeyString(m.accountId, m.path, m.uid)) ?? null);
     const last = page[page.length - 1];
     if (last) scan.lastKey = keyOf(last);
-    if (page.length < this.opts.scanPage) {
+    if (page.length < limit) {
       if (scan.seen) {
         const seen = scan.seen;
-        const stale = [...this.index.liveKeyStrings()].filter((k) => !seen.has(k));
-        for (const k of stale) {
+        const gone = [...this.index.liveKeyStrings()].filter((k) => !seen.has(k));
+        for (const k of gone) {
           const [a, p, u] = k.split('\u0000');
           this.index.remove(a!, p!, Number(u));
         }
@@ -444,8 +455,7 @@ export class SearchWorkerCore {
     this.sendStatus(false);
   }
 
-  private readPage(after: MessageKey | null): Promise<MessageRecord[]> {
-    const limit = this.opts.scanPage;
+  private readPage(after: MessageKey | null, limit: number): Promise<MessageRecord[]> {
     return after ? this.db.messages.where(':id').above(after).limit(limit).toArray() : this.db.messages.toCollection().limit(limit).toArray();
   }
 
