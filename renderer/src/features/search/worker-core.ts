@@ -10,8 +10,9 @@
  *   in primary-key pages (the next page read while this one is indexed, bodies fetched for
  *   the keys that have one). Without a snapshot the scan builds the index, answering
  *   queries between pages from what is indexed so far; with one it checks every record
- *   against it (a fingerprint: unchanged records are not tokenized again) and drops what is
- *   gone. Nothing marks changed records in the mail store, so this read is needed to catch
+ *   against it (a fingerprint: unchanged records are not tokenized again, nor their cached
+ *   bodies read) in small pages, so the list's own queries do not wait long behind it, and
+ *   drops what is gone. Nothing marks changed records in the mail store, so this read is needed to catch
  *   what changed while no worker ran (bench.ts measures both: ~6-8 s for 100k headers on a
  *   loaded 2-core machine, most of it IndexedDB reads). The snapshot is saved after the
  *   scan and after changes settle.
