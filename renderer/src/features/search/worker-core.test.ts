@@ -448,6 +448,35 @@ describe('search worker', () => {
     expect(keysOf(await second.client.search('is:unread'))).toEqual(['B:INBOX:7']);
   });
 
+  it('changes the flags of a message with a cached body in place, without reading the body again', async () => {
+    const db = newDb();
+    await seed(db);
+    const bodyReads: number[] = [];
+    const { client } = await start(db, {}, (name) => {
+      const d = new Db(name);
+      const bulkGet = d.bodies.bulkGet.bind(d.bodies);
+      d.bodies.bulkGet = ((keys: [string, string, number][]) => {
+        bodyReads.push(...keys.map((k) => k[2]));
+        return bulkGet(keys);
+      }) as typeof d.bodies.bulkGet;
+      return d;
+    });
+    await ready(client);
+    await putBody(db, { accountId: A, path: 'INBOX', uidValidity: '1', uid: 1, text: 'The spreadsheet is attached', html: null, attachments: [] });
+    expect(await eventually(client, 'spreadsheet', (k) => k.length > 0)).toEqual(['A:INBOX:1']);
+    expect(bodyReads).toEqual([1]);
+
+    await applyBatch(db, [{ kind: 'flags', accountId: A, path: 'INBOX', uidValidity: '1', changes: [{ uid: 1, flags: ['\\Seen', '\\Flagged'], modseq: null }] }]);
+    await eventually(client, 'is:starred', (k) => k.includes('A:INBOX:1'));
+    expect(keysOf(await client.search('spreadsheet is:unread'))).toEqual([]);
+    expect(keysOf(await client.search('spreadsheet'))).toEqual(['A:INBOX:1']);
+    expect(bodyReads).toEqual([1]);
+
+    // The body dropped from the cache: its words go.
+    await db.bodies.delete([A, 'INBOX', 1]);
+    await eventually(client, 'spreadsheet', (k) => k.length === 0);
+  });
+
   it('reports a worker that could not start: the status says why and searches fail', async () => {
     const client = new SearchClient({ postMessage: () => undefined, addEventListener: () => undefined, removeEventListener: () => undefined }, 'x');
     const statuses: IndexStatus[] = [];

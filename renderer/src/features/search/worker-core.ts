@@ -529,13 +529,13 @@ export class SearchWorkerCore {
         }
       }
     }
-    // Keys, a page at a time; bodies only where there may be one.
+    // Keys, a page at a time.
     const batch: MessageKey[] = [];
-    const withBody: MessageKey[] = [];
+    const bodyChanged = new Set<string>();
     for (const [ks, key] of this.changedKeys) {
       batch.push(key);
       this.changedKeys.delete(ks);
-      if (this.bodyMaybe.delete(ks) || this.index.hasBody(this.index.docOf(ks))) withBody.push(key);
+      if (this.bodyMaybe.delete(ks)) bodyChanged.add(ks);
       if (batch.length >= this.opts.changePage) break;
     }
     if (this.changedKeys.size === 0) {
@@ -545,18 +545,25 @@ export class SearchWorkerCore {
       if (this.changedRanges.length === 0) this.bodyMaybe.clear();
     }
     if (batch.length > 0) {
-      const [messages, bodies] = await Promise.all([
-        db.messages.bulkGet(batch),
-        withBody.length > 0 ? db.bodies.bulkGet(withBody) : Promise.resolve([]),
-      ]);
-      const bodyOf = new Map<string, BodyRecord>();
-      for (const b of bodies) if (b) bodyOf.set(messageKeyString(b.accountId, b.path, b.uid), b);
+      const messages = await db.messages.bulkGet(batch);
+      // A flag change of a message whose text is indexed (its body, if cached, untouched) is
+      // made in place: its body is not read again. The rest is indexed anew, with its body.
+      const fresh: MessageRecord[] = [];
       batch.forEach((key, i) => {
         const m = messages[i];
+        const ks = messageKeyString(key[0], key[1], key[2]);
         // During the first scan, a key the scan has not reached yet is left to it.
         if (!m) this.index.remove(key[0], key[1], key[2]);
-        else this.index.upsert(m, bodyOf.get(messageKeyString(key[0], key[1], key[2])) ?? null);
+        else if (bodyChanged.has(ks) || this.index.refresh(m, this.index.hasBody(this.index.docOf(ks))) === null) fresh.push(m);
       });
+      const withBody = fresh.filter((m) => {
+        const ks = messageKeyString(m.accountId, m.path, m.uid);
+        return bodyChanged.has(ks) || this.index.hasBody(this.index.docOf(ks));
+      });
+      const bodies = withBody.length > 0 ? await db.bodies.bulkGet(withBody.map(keyOf)) : [];
+      const bodyOf = new Map<string, BodyRecord>();
+      for (const b of bodies) if (b) bodyOf.set(messageKeyString(b.accountId, b.path, b.uid), b);
+      for (const m of fresh) this.index.upsert(m, bodyOf.get(messageKeyString(m.accountId, m.path, m.uid)) ?? null);
     }
     if (this.index.needsCompaction && !this.scan) this.index.compact();
     if (this.index.version !== versionBefore && !this.scan) this.scheduleSave();
