@@ -45,6 +45,9 @@ interface FrameEvents {
   cursors: { at: number; accountId: string; path: string; highestModseq: string | null }[];
 }
 
+/** A cursor delta in a sync batch frame, as the engine writes it (shared/contract/sync.ts: flat fields). */
+const CURSOR_DELTA = /\{"kind":"cursor","cursor":(\{[^{}]*\})\}/g;
+
 export class AppSession {
   crashed = false;
   readonly frames: FrameEvents = { resumeSent: [], bodiesSent: [], bodiesReceived: 0, receivedChars: 0, added: [], cursors: [] };
@@ -333,14 +336,18 @@ export class AppSession {
       const id = /^\{"t":"res","id":(\d+)/.exec(payload.slice(0, 40))?.[1];
       if (id !== undefined && this.bodyIds.delete(Number(id))) this.frames.bodiesReceived += payload.split('"attachments":').length - 1;
     }
-    if (payload.includes('"kind":"cursor"')) {
-      const msg = JSON.parse(payload) as {
-        data?: { deltas?: { kind: string; cursor?: { accountId: string; path: string; highestModseq: string | null; partialBelow?: number } }[] };
-      };
-      for (const d of msg.data?.deltas ?? []) {
-        if (d.kind === 'cursor' && d.cursor && d.cursor.partialBelow === undefined) this.frames.cursors.push({ at, accountId: d.cursor.accountId, path: d.cursor.path, highestModseq: d.cursor.highestModseq });
-      }
+    // Every batch of a first sync but the last carries a (partial) cursor: the cursors are
+    // picked out of the frame (flat objects) rather than parsing megabytes of JSON on the
+    // benchmark's side, which would compete with the app for the two cores.
+    if (!payload.includes('"kind":"cursor"')) return;
+    type Cursor = { accountId: string; path: string; highestModseq: string | null; partialBelow?: number };
+    let cursors: Cursor[] = [...payload.matchAll(CURSOR_DELTA)].map((m) => JSON.parse(m[1]!) as Cursor);
+    if (cursors.length === 0) {
+      // A folder name with braces in it: the whole frame, then.
+      const msg = JSON.parse(payload) as { data?: { deltas?: { kind: string; cursor?: Cursor }[] } };
+      cursors = (msg.data?.deltas ?? []).flatMap((d) => (d.kind === 'cursor' && d.cursor ? [d.cursor] : []));
     }
+    for (const c of cursors) if (c.partialBelow === undefined) this.frames.cursors.push({ at, accountId: c.accountId, path: c.path, highestModseq: c.highestModseq });
   }
 }
 
