@@ -157,14 +157,16 @@ export async function resyncAfterFlags(session: AppSession, accountId: string, f
 }
 
 /** Clicks Archive, then Inbox: until its newest 50 rows show; then scrolls to the middle: until the rows there show. */
-export async function folderOpen(session: AppSession, accountId: string, other: string): Promise<{ openMs: number; middleMs: number }> {
+export async function folderOpen(session: AppSession, accountId: string, other: string): Promise<{ openMs: number; middleMs: number; searchPhase: string }> {
   await session.openFolder(accountId, other, 1, 30_000);
   await sleep(300);
   const open = await session.openFolder(accountId, 'Inbox', 50, 30_000);
   await sleep(300);
   const middle = await session.jumpToMiddle('Messages in Inbox ', 30_000);
+  // What the search worker was doing (after a restart it checks its saved index against every record).
+  const searchPhase = (await session.searchIndexState()).status?.phase ?? 'not started';
   await sleep(300);
-  return { openMs: open.ms, middleMs: middle.ms };
+  return { openMs: open.ms, middleMs: middle.ms, searchPhase };
 }
 
 /** Shows a folder's list from its top (opening `other` first: the list keeps its scroll position otherwise). */

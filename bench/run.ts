@@ -173,7 +173,7 @@ async function measureAll(run: Run): Promise<void> {
       const res = await folderOpen(app, accountId, 'Archive');
       rec.add('folder_open_100k_ms', res.openMs);
       rec.add('folder_jump_middle_100k_ms', res.middleMs);
-      say(`  run ${r + 1}: open ${fmtMs(res.openMs)}, middle ${fmtMs(res.middleMs)}`);
+      say(`  run ${r + 1}: open ${fmtMs(res.openMs)}, middle ${fmtMs(res.middleMs)} (search index: ${res.searchPhase})`);
     }
   });
   if (runs(o, 'push')) await rec.step('app: push', async () => {

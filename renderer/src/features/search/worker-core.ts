@@ -40,11 +40,14 @@ export interface SearchWorkerOptions {
   /** Records read per scan step of a first build. */
   scanPage?: number;
   /**
-   * Records read per step when checking a restored index at start-up. Smaller, and not read
-   * ahead: the check is not urgent (answers come from the snapshot meanwhile), and each of
-   * its reads holds back the list's own queries in IndexedDB for as long as it takes.
+   * Records read per step when checking a restored index at start-up. Smaller, not read
+   * ahead, and each step followed by a rest as long as it took (at least `checkRestMs`): the
+   * check is not urgent (answers come from the snapshot meanwhile), and each of its reads
+   * holds back the list's own queries in IndexedDB for as long as it takes, in the seconds
+   * after a start when the user opens folders and scrolls.
    */
   checkPage?: number;
+  checkRestMs?: number;
   /** Changed records read per step. */
   changePage?: number;
   /** Least time between two status messages while indexing or after changes. */
@@ -103,6 +106,8 @@ interface Evaluated {
 
 interface ScanState {
   lastKey: MessageKey | null;
+  /** A check rests until then between its steps (SearchWorkerOptions.checkPage). */
+  restUntil: number;
   /** The index version when the scan began (unchanged at the end: nothing to save). */
   versionAtStart: number;
   /** The next page, already asked for while this one is indexed. */
@@ -151,6 +156,7 @@ export class SearchWorkerCore {
    */
   private draining = false;
   private changeTimer: ReturnType<typeof setTimeout> | undefined;
+  private scanTimer: ReturnType<typeof setTimeout> | undefined;
   private folders: FolderRecord[] | null = null;
   private running = false;
   private closed = false;
@@ -167,7 +173,8 @@ export class SearchWorkerCore {
   ) {
     this.opts = {
       scanPage: options.scanPage ?? 2000,
-      checkPage: options.checkPage ?? 500,
+      checkPage: options.checkPage ?? 250,
+      checkRestMs: options.checkRestMs ?? 20,
       changePage: options.changePage ?? 2000,
       statusIntervalMs: options.statusIntervalMs ?? 250,
       observe: options.observe ?? true,
@@ -262,6 +269,7 @@ export class SearchWorkerCore {
     if (this.statusTimer !== undefined) clearTimeout(this.statusTimer);
     if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
     if (this.changeTimer !== undefined) clearTimeout(this.changeTimer);
+    if (this.scanTimer !== undefined) clearTimeout(this.scanTimer);
     this.snapshots?.close();
   }
 
@@ -280,7 +288,7 @@ export class SearchWorkerCore {
 
   /** Resolves once nothing is queued, changes waiting for a burst to end included (tests). */
   async idle(): Promise<void> {
-    while (this.running || this.hasWork() || (this.hasChanges() && !this.loading)) {
+    while (this.running || this.hasWork() || this.scan !== null || (this.hasChanges() && !this.loading)) {
       await new Promise((r) => setTimeout(r, 1));
     }
   }
@@ -291,7 +299,21 @@ export class SearchWorkerCore {
   private hasWork(): boolean {
     if (this.pendingQuery !== null) return true;
     if (this.loading) return false;
-    return this.changesDue() || this.scan !== null || this.saveIsDue() || this.flushRequested;
+    return this.changesDue() || this.scanDue() || this.saveIsDue() || this.flushRequested;
+  }
+
+  /** Whether the scan is to take its next step now: not while a check rests (a timer comes back then). */
+  private scanDue(): boolean {
+    if (!this.scan) return false;
+    const wait = this.scan.restUntil - this.opts.now();
+    if (wait <= 0) return true;
+    if (this.scanTimer === undefined && !this.closed) {
+      this.scanTimer = setTimeout(() => {
+        this.scanTimer = undefined;
+        this.pump();
+      }, wait + 1);
+    }
+    return false;
   }
 
   private hasChanges(): boolean {
@@ -362,8 +384,8 @@ export class SearchWorkerCore {
           return;
         } else if (this.changesDue()) {
           await this.applyChanges();
-        } else if (this.scan) {
-          await this.scanStep(this.scan);
+        } else if (this.scanDue()) {
+          await this.scanStep(this.scan!);
         } else if (this.saveIsDue()) {
           await this.saveSnapshot();
         } else if (this.flushRequested) {
@@ -395,6 +417,7 @@ export class SearchWorkerCore {
     this.scan = {
       versionAtStart: this.index.version,
       lastKey: null,
+      restUntil: 0,
       next: null,
       bodyKeys: new Set(),
       seen: rescan && this.index.size > 0 ? new Set() : null,
@@ -406,6 +429,7 @@ export class SearchWorkerCore {
 
   private async scanStep(scan: ScanState): Promise<void> {
     const db = this.db;
+    const stepStarted = this.opts.now();
     const versionBefore = scan.versionAtStart;
     if (scan.lastKey === null && scan.bodyKeys.size === 0) {
       const [total, bodyKeys] = await Promise.all([db.messages.count(), db.bodies.toCollection().primaryKeys()]);
@@ -437,6 +461,7 @@ export class SearchWorkerCore {
     for (const m of stale) this.index.upsert(m, bodyOf.get(messageKeyString(m.accountId, m.path, m.uid)) ?? null);
     const last = page[page.length - 1];
     if (last) scan.lastKey = keyOf(last);
+    if (checking) scan.restUntil = this.opts.now() + Math.max(this.opts.checkRestMs, this.opts.now() - stepStarted);
     if (page.length < limit) {
       if (scan.seen) {
         const seen = scan.seen;
