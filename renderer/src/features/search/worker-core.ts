@@ -11,8 +11,7 @@
  *   the keys that have one). Without a snapshot the scan builds the index, answering
  *   queries between pages from what is indexed so far; with one it checks every record
  *   against it (a fingerprint: unchanged records are not tokenized again, nor their cached
- *   bodies read) in small pages, so the list's own queries do not wait long behind it, and
- *   drops what is gone. Nothing marks changed records in the mail store, so this read is needed to catch
+ *   bodies read) and drops what is gone. Nothing marks changed records in the mail store, so this read is needed to catch
  *   what changed while no worker ran (bench.ts measures both: ~6-8 s for 100k headers on a
  *   loaded 2-core machine, most of it IndexedDB reads). The snapshot is saved after the
  *   scan and after changes settle.
@@ -37,17 +36,8 @@ import type { SnapshotStore } from './snapshot-store';
 import { containsUnits, units } from './text';
 
 export interface SearchWorkerOptions {
-  /** Records read per scan step of a first build. */
+  /** Records read per scan step. */
   scanPage?: number;
-  /**
-   * Records read per step when checking a restored index at start-up. Smaller, not read
-   * ahead, and each step followed by a rest as long as it took (at least `checkRestMs`): the
-   * check is not urgent (answers come from the snapshot meanwhile), and each of its reads
-   * holds back the list's own queries in IndexedDB for as long as it takes, in the seconds
-   * after a start when the user opens folders and scrolls.
-   */
-  checkPage?: number;
-  checkRestMs?: number;
   /** Changed records read per step. */
   changePage?: number;
   /** Least time between two status messages while indexing or after changes. */
@@ -106,8 +96,6 @@ interface Evaluated {
 
 interface ScanState {
   lastKey: MessageKey | null;
-  /** A check rests until then between its steps (SearchWorkerOptions.checkPage). */
-  restUntil: number;
   /** The index version when the scan began (unchanged at the end: nothing to save). */
   versionAtStart: number;
   /** The next page, already asked for while this one is indexed. */
@@ -156,7 +144,6 @@ export class SearchWorkerCore {
    */
   private draining = false;
   private changeTimer: ReturnType<typeof setTimeout> | undefined;
-  private scanTimer: ReturnType<typeof setTimeout> | undefined;
   private folders: FolderRecord[] | null = null;
   private running = false;
   private closed = false;
@@ -173,8 +160,6 @@ export class SearchWorkerCore {
   ) {
     this.opts = {
       scanPage: options.scanPage ?? 2000,
-      checkPage: options.checkPage ?? 250,
-      checkRestMs: options.checkRestMs ?? 20,
       changePage: options.changePage ?? 2000,
       statusIntervalMs: options.statusIntervalMs ?? 250,
       observe: options.observe ?? true,
@@ -269,7 +254,6 @@ export class SearchWorkerCore {
     if (this.statusTimer !== undefined) clearTimeout(this.statusTimer);
     if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
     if (this.changeTimer !== undefined) clearTimeout(this.changeTimer);
-    if (this.scanTimer !== undefined) clearTimeout(this.scanTimer);
     this.snapshots?.close();
   }
 
@@ -288,7 +272,7 @@ export class SearchWorkerCore {
 
   /** Resolves once nothing is queued, changes waiting for a burst to end included (tests). */
   async idle(): Promise<void> {
-    while (this.running || this.hasWork() || this.scan !== null || (this.hasChanges() && !this.loading)) {
+    while (this.running || this.hasWork() || (this.hasChanges() && !this.loading)) {
       await new Promise((r) => setTimeout(r, 1));
     }
   }
@@ -299,21 +283,7 @@ export class SearchWorkerCore {
   private hasWork(): boolean {
     if (this.pendingQuery !== null) return true;
     if (this.loading) return false;
-    return this.changesDue() || this.scanDue() || this.saveIsDue() || this.flushRequested;
-  }
-
-  /** Whether the scan is to take its next step now: not while a check rests (a timer comes back then). */
-  private scanDue(): boolean {
-    if (!this.scan) return false;
-    const wait = this.scan.restUntil - this.opts.now();
-    if (wait <= 0) return true;
-    if (this.scanTimer === undefined && !this.closed) {
-      this.scanTimer = setTimeout(() => {
-        this.scanTimer = undefined;
-        this.pump();
-      }, wait + 1);
-    }
-    return false;
+    return this.changesDue() || this.scan !== null || this.saveIsDue() || this.flushRequested;
   }
 
   private hasChanges(): boolean {
@@ -384,8 +354,8 @@ export class SearchWorkerCore {
           return;
         } else if (this.changesDue()) {
           await this.applyChanges();
-        } else if (this.scanDue()) {
-          await this.scanStep(this.scan!);
+        } else if (this.scan) {
+          await this.scanStep(this.scan);
         } else if (this.saveIsDue()) {
           await this.saveSnapshot();
         } else if (this.flushRequested) {
@@ -417,7 +387,6 @@ export class SearchWorkerCore {
     this.scan = {
       versionAtStart: this.index.version,
       lastKey: null,
-      restUntil: 0,
       next: null,
       bodyKeys: new Set(),
       seen: rescan && this.index.size > 0 ? new Set() : null,
@@ -429,7 +398,6 @@ export class SearchWorkerCore {
 
   private async scanStep(scan: ScanState): Promise<void> {
     const db = this.db;
-    const stepStarted = this.opts.now();
     const versionBefore = scan.versionAtStart;
     if (scan.lastKey === null && scan.bodyKeys.size === 0) {
       const [total, bodyKeys] = await Promise.all([db.messages.count(), db.bodies.toCollection().primaryKeys()]);
@@ -438,11 +406,11 @@ export class SearchWorkerCore {
       this.sendStatus(true);
     }
     const checking = scan.seen !== null;
-    const limit = checking ? this.opts.checkPage : this.opts.scanPage;
+    const limit = this.opts.scanPage;
     const page = await (scan.next ?? this.readPage(scan.lastKey, limit));
     scan.next = null;
     const lastOfPage = page[page.length - 1];
-    if (!checking && page.length === limit && lastOfPage) {
+    if (page.length === limit && lastOfPage) {
       // IndexedDB reads the next page while this one is tokenized.
       scan.next = this.readPage(keyOf(lastOfPage), limit);
       scan.next.catch(() => undefined);
@@ -461,7 +429,6 @@ export class SearchWorkerCore {
     for (const m of stale) this.index.upsert(m, bodyOf.get(messageKeyString(m.accountId, m.path, m.uid)) ?? null);
     const last = page[page.length - 1];
     if (last) scan.lastKey = keyOf(last);
-    if (checking) scan.restUntil = this.opts.now() + Math.max(this.opts.checkRestMs, this.opts.now() - stepStarted);
     if (page.length < limit) {
       if (scan.seen) {
         const seen = scan.seen;
