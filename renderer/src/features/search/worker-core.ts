@@ -11,10 +11,10 @@
  *   the keys that have one). Without a snapshot the scan builds the index, answering
  *   queries between pages from what is indexed so far; with one it checks every record
  *   against it (a fingerprint: unchanged records are not tokenized again, nor their cached
- *   bodies read) and drops what is gone. Nothing marks changed records in the mail store, so this read is needed to catch
- *   what changed while no worker ran (bench.ts measures both: ~6-8 s for 100k headers on a
- *   loaded 2-core machine, most of it IndexedDB reads). The snapshot is saved after the
- *   scan and after changes settle.
+ *   bodies read) and drops what is gone. Nothing marks changed records in the mail store,
+ *   so this read is needed to catch what changed while no worker ran (bench.ts measures
+ *   both: ~6-8 s for 100k headers on a loaded 2-core machine, most of it IndexedDB reads).
+ *   The snapshot is saved after the scan and after changes settle.
  * - Then: Dexie's `storagemutated` event, which every Dexie instance of the origin receives
  *   over a BroadcastChannel (the page writes, this worker hears), names the changed primary
  *   keys of a write (every key of a bulkDelete and of a put of fewer than 50 records, a key
@@ -406,13 +406,12 @@ export class SearchWorkerCore {
       this.sendStatus(true);
     }
     const checking = scan.seen !== null;
-    const limit = this.opts.scanPage;
-    const page = await (scan.next ?? this.readPage(scan.lastKey, limit));
+    const page = await (scan.next ?? this.readPage(scan.lastKey));
     scan.next = null;
     const lastOfPage = page[page.length - 1];
-    if (page.length === limit && lastOfPage) {
+    if (page.length === this.opts.scanPage && lastOfPage) {
       // IndexedDB reads the next page while this one is tokenized.
-      scan.next = this.readPage(keyOf(lastOfPage), limit);
+      scan.next = this.readPage(keyOf(lastOfPage));
       scan.next.catch(() => undefined);
     }
     // A restored index needs the text of new and changed messages only: unchanged ones are
@@ -429,7 +428,7 @@ export class SearchWorkerCore {
     for (const m of stale) this.index.upsert(m, bodyOf.get(messageKeyString(m.accountId, m.path, m.uid)) ?? null);
     const last = page[page.length - 1];
     if (last) scan.lastKey = keyOf(last);
-    if (page.length < limit) {
+    if (page.length < this.opts.scanPage) {
       if (scan.seen) {
         const seen = scan.seen;
         const gone = [...this.index.liveKeyStrings()].filter((k) => !seen.has(k));
@@ -448,7 +447,8 @@ export class SearchWorkerCore {
     this.sendStatus(false);
   }
 
-  private readPage(after: MessageKey | null, limit: number): Promise<MessageRecord[]> {
+  private readPage(after: MessageKey | null): Promise<MessageRecord[]> {
+    const limit = this.opts.scanPage;
     return after ? this.db.messages.where(':id').above(after).limit(limit).toArray() : this.db.messages.toCollection().limit(limit).toArray();
   }
 
