@@ -13,7 +13,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { WebSocketServer } from 'ws';
-import { CHROMIUM, launchBrowser } from '../e2e/support/browser';
+import { CHROMIUM, CHROMIUM_ARGS, launchBrowser } from '../e2e/support/browser';
 import { cpuMeter, formatCpu } from './cpu';
 import { say } from './setup';
 
@@ -72,8 +72,7 @@ try {
 
     const dir = mkdtempSync(path.join(os.tmpdir(), 'petrel-driver-cost-'));
     const plainDone = next();
-    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-    const child = spawn(CHROMIUM, [...flags, `--user-data-dir=${dir}`, url], { stdio: 'ignore', env: { ...process.env, HOME: dir } });
+    const child = spawn(CHROMIUM, ['--headless', ...CHROMIUM_ARGS, `--user-data-dir=${dir}`, url], { stdio: 'ignore', env: { ...process.env, HOME: dir } });
     say(`  plain Chromium:       ${await plainDone}`);
     child.kill('SIGKILL');
     await new Promise((res) => child.once('exit', res));

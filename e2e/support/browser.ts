@@ -5,6 +5,17 @@ import { join } from 'node:path';
 
 export const CHROMIUM = process.env.PETREL_CHROMIUM ?? '/usr/bin/chromium';
 
+/** No sandbox (root in a container), no GPU, and nothing that reaches for the network. */
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+
 /**
  * Debian's Chromium with a fresh profile. HOME and XDG_* point into the temp profile
  * because Debian's Chromium writes into $HOME; the flags keep it off the network.
@@ -14,15 +25,7 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close(
   const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
+    args: [...CHROMIUM_ARGS],
     env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), XDG_CACHE_HOME: join(dir, 'cache') },
     viewport: { width: 1280, height: 800 },
   });
