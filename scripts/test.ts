@@ -11,6 +11,10 @@
  * so one run shows every problem; the exit code is non-zero if any failed.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { playwrightFailures, readReport, vitestFailures, type Failure } from './failures';
 import { ensureDebianPackages } from './system-deps';
 import { startMailServers, writeMailServersEnv } from '../e2e/mailserver/mailserver';
 
@@ -18,6 +22,8 @@ interface Step {
   name: string;
   cmd: string[];
   needs?: string;
+  /** Reads which tests failed from the step's report, for the summary. */
+  failures?: () => Failure[];
 }
 
 function run(cmd: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -30,29 +36,48 @@ function run(cmd: readonly string[], env: NodeJS.ProcessEnv = process.env): Prom
 }
 
 async function main(): Promise<number> {
-  const results: { name: string; ok: boolean; skipped?: boolean; seconds: number }[] = [];
+  const results: { name: string; ok: boolean; skipped?: boolean; seconds: number; failures: Failure[] }[] = [];
+  const reports = mkdtempSync(join(tmpdir(), 'petrel-test-reports-'));
+  const vitest = (project: string): Step => {
+    const file = join(reports, `${project}.json`);
+    return {
+      name: project,
+      cmd: ['npx', 'vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${file}`],
+      failures: () => vitestFailures(readReport(file), process.cwd()),
+    };
+  };
+  const e2eReport = join(reports, 'e2e.json');
   const step = async (s: Step, env?: NodeJS.ProcessEnv) => {
     if (s.needs && !results.find((r) => r.name === s.needs)?.ok) {
-      results.push({ name: s.name, ok: false, skipped: true, seconds: 0 });
+      results.push({ name: s.name, ok: false, skipped: true, seconds: 0, failures: [] });
       return;
     }
     process.stdout.write(`\n=== ${s.name}: ${s.cmd.join(' ')}\n`);
     const t = Date.now();
     const code = await run(s.cmd, env);
-    results.push({ name: s.name, ok: code === 0, seconds: (Date.now() - t) / 1000 });
+    const ok = code === 0;
+    results.push({ name: s.name, ok, seconds: (Date.now() - t) / 1000, failures: ok ? [] : (s.failures?.() ?? []) });
   };
 
   await step({ name: 'typecheck', cmd: ['npm', 'run', '--silent', 'typecheck'] });
   await step({ name: 'lint', cmd: ['npx', 'eslint', '.'] });
-  await step({ name: 'unit', cmd: ['npx', 'vitest', 'run', '--project', 'unit'] });
+  await step(vitest('unit'));
   await step({ name: 'build', cmd: ['npm', 'run', '--silent', 'build'] });
 
   ensureDebianPackages([{ file: process.env.PETREL_CHROMIUM ?? '/usr/bin/chromium', pkg: 'chromium' }], 'the E2E tests');
   const servers = await startMailServers();
   try {
     const env = { ...process.env, ...writeMailServersEnv(servers) };
-    await step({ name: 'integration', cmd: ['npx', 'vitest', 'run', '--project', 'integration'] }, env);
-    await step({ name: 'e2e', cmd: ['npx', 'playwright', 'test'], needs: 'build' }, env);
+    await step(vitest('integration'), env);
+    await step(
+      {
+        name: 'e2e',
+        cmd: ['npx', 'playwright', 'test', '--reporter=list,json'],
+        needs: 'build',
+        failures: () => playwrightFailures(readReport(e2eReport)),
+      },
+      { ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: e2eReport },
+    );
   } finally {
     await servers.stop();
   }
@@ -61,7 +86,9 @@ async function main(): Promise<number> {
   process.stdout.write('\n=== Summary\n');
   for (const r of results) {
     process.stdout.write(`${r.skipped ? 'SKIP' : r.ok ? 'PASS' : 'FAIL'}  ${r.name.padEnd(12)} ${r.seconds.toFixed(1)} s\n`);
+    for (const f of r.failures) process.stdout.write(`      ✗ ${f.name}\n        ${f.message}\n`);
   }
+  rmSync(reports, { recursive: true, force: true });
   return results.every((r) => r.ok) ? 0 : 1;
 }
 
