@@ -107,7 +107,11 @@ export async function readBodies(client: ImapFlow, folder: Omit<BodyRef, 'uid'>,
   const out: MessageBody[] = [];
   const whole: number[] = [];
   const shapes = new Map<string, Map<number, PartsPlan>>();
+  const asked = new Set(uids);
+  // Every loop below skips FETCH responses that are not answers to it: the server may send
+  // another client's flag change (`* n FETCH (UID u FLAGS …)`) in the middle of ours.
   for await (const msg of client.fetch(uids.join(','), { uid: true, bodyStructure: true }, { uid: true })) {
+    if (!msg.bodyStructure || !asked.has(msg.uid)) continue;
     const plan = planBody(msg.bodyStructure);
     if (plan.kind === 'whole') {
       whole.push(msg.uid);
@@ -123,7 +127,7 @@ export async function readBodies(client: ImapFlow, folder: Omit<BodyRef, 'uid'>,
     try {
       for await (const msg of client.fetch([...shape.keys()].join(','), { uid: true, headers: true, bodyParts: sections }, { uid: true })) {
         const plan = shape.get(msg.uid);
-        if (!plan) continue;
+        if (!plan || !msg.headers) continue;
         shape.delete(msg.uid);
         const raw = assembleMessage(plan, msg.headers, (key) => msg.bodyParts?.get(key.toLowerCase()) ?? msg.bodyParts?.get(key));
         if (raw) out.push(await parseBody({ ...folder, uid: msg.uid }, raw, plan.pruned));
@@ -138,7 +142,7 @@ export async function readBodies(client: ImapFlow, folder: Omit<BodyRef, 'uid'>,
   }
   if (whole.length) {
     for await (const msg of client.fetch(whole.join(','), { uid: true, source: true }, { uid: true })) {
-      if (msg.source) out.push(await parseBody({ ...folder, uid: msg.uid }, msg.source));
+      if (msg.source && asked.has(msg.uid)) out.push(await parseBody({ ...folder, uid: msg.uid }, msg.source));
     }
   }
   return out;

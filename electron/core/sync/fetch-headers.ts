@@ -10,13 +10,20 @@
  *
  * imapflow's response parser is the cost that dominates (about 1.5 s per 10k messages
  * with ENVELOPE and BODYSTRUCTURE), so nothing is requested that the list does not show.
+ *
+ * A server may send a FETCH response at any time, not only in answer to ours (RFC 3501
+ * 7.4.2): another client's flag change reaches this session as `* n FETCH (UID u FLAGS (…)
+ * MODSEQ (…))` in the middle of our answer, and imapflow hands it to us like the others.
+ * Made into a header, it replaced a cached message with an empty one (no sender, no
+ * subject, dated 1970). Only a response with the ENVELOPE we asked for is a header; the
+ * others are flag updates, returned beside the headers (see FetchedHeaders).
  */
 import type { FetchMessageObject, FetchOptions, FetchQueryObject, ImapFlow } from 'imapflow';
 import type { ImapAttributeList, ImapResponse } from 'imapflow';
 import { formatMessageResponse } from 'imapflow/lib/tools';
 import type { MessageHeader } from '../../../shared/contract';
 import { yieldToLoop } from './connection';
-import { toMessageHeader, type FolderContext } from './header-map';
+import { storedFlags, toMessageHeader, type FolderContext } from './header-map';
 import { pickPreviewPart, previewFromPart, PREVIEW_FETCH_BYTES } from './preview';
 import { compactUids } from './uid-set';
 
@@ -47,14 +54,70 @@ function execOf(client: ImapFlow): Exec | null {
   return typeof exec === 'function' ? (exec as Exec).bind(client) : null;
 }
 
+export interface FlagUpdate {
+  uid: number;
+  flags: string[];
+  modseq: string | null;
+}
+
+export interface FetchedHeaders {
+  /** Headers of the messages asked for (those that still exist), in server order. */
+  headers: MessageHeader[];
+  /**
+   * Flag changes the server reported meanwhile for messages whose header is not in
+   * `headers` (a later change to one that is has been merged into it; an earlier one is
+   * superseded by it). Emit them after the headers, as a `flags` delta.
+   */
+  flags: FlagUpdate[];
+}
+
+/**
+ * Sorts the FETCH responses of one command into headers and flag updates, in arrival
+ * order, so that whichever came last for a UID wins.
+ */
+export class FetchResponses {
+  readonly headers: MessageHeader[] = [];
+  private readonly byUid = new Map<number, MessageHeader>();
+  private readonly updates = new Map<number, FlagUpdate>();
+
+  /** Whether a response carries the fields a header needs (a flag update carries none). */
+  static isHeader(msg: FetchMessageObject): boolean {
+    return msg.envelope !== undefined;
+  }
+
+  add(msg: FetchMessageObject, ctx: FolderContext, preview: string | null): void {
+    if (!msg.uid) return;
+    if (FetchResponses.isHeader(msg)) {
+      const h = toMessageHeader(msg, ctx, preview);
+      this.updates.delete(msg.uid);
+      this.headers.push(h);
+      this.byUid.set(h.uid, h);
+      return;
+    }
+    if (!msg.flags) return;
+    const update: FlagUpdate = { uid: msg.uid, flags: storedFlags(msg.flags), modseq: msg.modseq !== undefined ? msg.modseq.toString() : null };
+    const h = this.byUid.get(msg.uid);
+    if (h) {
+      h.flags = update.flags;
+      if (update.modseq !== null) h.modseq = update.modseq;
+    } else {
+      this.updates.set(msg.uid, update);
+    }
+  }
+
+  result(): FetchedHeaders {
+    return { headers: this.headers, flags: [...this.updates.values()] };
+  }
+}
+
 /** Whether headers of this connection get the server's PREVIEW. */
 export function serverPreview(client: ImapFlow): boolean {
   return client.capabilities.has('PREVIEW') && execOf(client) !== null;
 }
 
-/** Headers of the messages in `uidSet` (those that still exist), in server order. */
-export async function fetchHeaders(client: ImapFlow, uidSet: string, ctx: FolderContext): Promise<MessageHeader[]> {
-  if (!uidSet) return [];
+/** Headers of the messages in `uidSet` (those that still exist), and flag updates that came with them. */
+export async function fetchHeaders(client: ImapFlow, uidSet: string, ctx: FolderContext): Promise<FetchedHeaders> {
+  if (!uidSet) return { headers: [], flags: [] };
   if (serverPreview(client)) return fetchWithServerPreview(client, uidSet, ctx);
   return fetchWithPartialText(client, uidSet, ctx);
 }
@@ -77,7 +140,7 @@ export function previewAttribute(untagged: ImapResponse): string | null {
   return null;
 }
 
-async function fetchWithServerPreview(client: ImapFlow, uidSet: string, ctx: FolderContext): Promise<MessageHeader[]> {
+async function fetchWithServerPreview(client: ImapFlow, uidSet: string, ctx: FolderContext): Promise<FetchedHeaders> {
   const exec = execOf(client)!;
   const mailbox = client.mailbox;
   if (!mailbox) throw new Error('No folder is selected');
@@ -85,7 +148,8 @@ async function fetchWithServerPreview(client: ImapFlow, uidSet: string, ctx: Fol
   if (client.enabled.has('CONDSTORE') && !mailbox.noModseq) items.push(atom('MODSEQ'));
   items.push(atom('PREVIEW'));
   items.push({ type: 'ATOM', value: 'BODY.PEEK', section: [atom('HEADER.FIELDS'), HEADER_FIELDS.map((h) => atom(h.toUpperCase()))] });
-  const out: MessageHeader[] = [];
+  const out = new FetchResponses();
+  let count = 0;
   let failure: unknown;
   const response = await exec('UID FETCH', [{ type: 'SEQUENCE', value: uidSet }, items], {
     untagged: {
@@ -93,10 +157,10 @@ async function fetchWithServerPreview(client: ImapFlow, uidSet: string, ctx: Fol
         if (failure) return;
         try {
           const msg = await formatMessageResponse(untagged, mailbox, undefined, client);
-          if (msg.uid) out.push(toMessageHeader(msg, ctx, previewAttribute(untagged)));
+          out.add(msg, ctx, FetchResponses.isHeader(msg) ? previewAttribute(untagged) : null);
           // imapflow awaits this handler before it parses the next response: an occasional
           // macrotask turn keeps a 5000-message answer from holding the event loop.
-          if (out.length % YIELD_EVERY === 0) await yieldToLoop();
+          if (++count % YIELD_EVERY === 0) await yieldToLoop();
         } catch (e) {
           failure = e;
         }
@@ -105,7 +169,7 @@ async function fetchWithServerPreview(client: ImapFlow, uidSet: string, ctx: Fol
   });
   response.next();
   if (failure) throw failure;
-  return out;
+  return out.result();
 }
 
 /**
@@ -121,8 +185,9 @@ export async function fetchAllYielding(client: ImapFlow, uidSet: string, query: 
   return out;
 }
 
-async function fetchWithPartialText(client: ImapFlow, uidSet: string, ctx: FolderContext): Promise<MessageHeader[]> {
-  const messages = await fetchAllYielding(client, uidSet, HEADER_QUERY);
+async function fetchWithPartialText(client: ImapFlow, uidSet: string, ctx: FolderContext): Promise<FetchedHeaders> {
+  const responses = await fetchAllYielding(client, uidSet, HEADER_QUERY);
+  const messages = responses.filter(FetchResponses.isHeader);
   const byPart = new Map<string, { part: NonNullable<ReturnType<typeof pickPreviewPart>>; uids: number[] }>();
   const partOf = new Map<number, NonNullable<ReturnType<typeof pickPreviewPart>>>();
   for (const m of messages) {
@@ -137,16 +202,18 @@ async function fetchWithPartialText(client: ImapFlow, uidSet: string, ctx: Folde
   for (const [key, group] of byPart) {
     const query: FetchQueryObject = { uid: true, bodyParts: [{ key, maxLength: PREVIEW_FETCH_BYTES }] };
     for (const m of await fetchAllYielding(client, compactUids(group.uids), query)) {
+      if (!m.bodyParts) continue; // a flag update from the server, not our answer
       const buf = firstBodyPart(m);
       if (buf) texts.set(m.uid, buf);
     }
   }
-  return messages
-    .filter((m) => !!m.uid)
-    .map((m) => {
-      const part = partOf.get(m.uid);
-      return toMessageHeader(m, ctx, part ? previewFromPart(texts.get(m.uid), part) : '');
-    });
+  // Replayed in arrival order, so a flag update after its message's header still wins.
+  const out = new FetchResponses();
+  for (const m of responses) {
+    const part = FetchResponses.isHeader(m) ? partOf.get(m.uid) : undefined;
+    out.add(m, ctx, part ? previewFromPart(texts.get(m.uid), part) : '');
+  }
+  return out.result();
 }
 
 function firstBodyPart(m: FetchMessageObject): Buffer | undefined {

@@ -167,10 +167,11 @@ export class InboxWatcher {
     const fresh = (await uidsFrom(this.client, progress.cursor.uidNext)).filter((u) => !this.peeked.has(u));
     if (fresh.length === 0) return false;
     const ctx = { accountId: this.state.accountId, path: INBOX, uidValidity: progress.cursor.uidValidity };
-    const headers = await fetchHeaders(this.client, compactUids(fresh), ctx);
+    const { headers, flags } = await fetchHeaders(this.client, compactUids(fresh), ctx);
     this.state.assertCurrent(generation);
     for (const u of fresh) this.peeked.add(u);
     this.emit({ kind: 'upsert', ...ctx, messages: headers });
+    if (flags.length > 0) this.emit({ kind: 'flags', ...ctx, changes: flags });
     this.pending = true;
     return false;
   }

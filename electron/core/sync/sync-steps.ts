@@ -85,11 +85,14 @@ export async function fetchDescending(
   let remaining = uids.length;
   for (const slice of descendingSlices(uids, deps.batchSizes.slice(Math.min(step, deps.batchSizes.length - 1)))) {
     // Newest first within the batch too, so the first delta of a split batch is the top of the list.
-    const headers: MessageHeader[] = (await fetchHeaders(client, compactUids(slice), ctx)).sort((a, b) => b.uid - a.uid);
+    const fetched = await fetchHeaders(client, compactUids(slice), ctx);
+    const headers: MessageHeader[] = fetched.headers.sort((a, b) => b.uid - a.uid);
     deps.state.assertCurrent(generation);
     deps.emit({ kind: 'upsert', accountId: ctx.accountId, path: ctx.path, uidValidity: ctx.uidValidity, messages: headers });
+    // Another client's flag changes the server reported meanwhile (messages outside this batch).
+    emitFlags(deps, ctx, fetched.flags);
     const memo = deps.state.flagMemo.get(ctx.path);
-    if (memo) for (const h of headers) memo.set(h.uid, deps.state.flagSetId(h.flags));
+    if (memo) for (const h of [...headers, ...fetched.flags]) memo.set(h.uid, deps.state.flagSetId(h.flags));
     remaining -= slice.length;
     step++;
     if (progress) {

@@ -58,9 +58,10 @@ export async function bulkInsert(servers: MailServers, userName: string, mailbox
 }
 
 /** A plain client for "another mail program" changing the mailbox, or for reading its state. */
-export async function otherClient(servers: MailServers, userName: string): Promise<ImapFlow> {
+export async function otherClient(servers: MailServers, userName: string, options: { qresync?: boolean } = {}): Promise<ImapFlow> {
   const u = servers.user(userName);
   const client = new ImapFlow({
+    ...options,
     host: '127.0.0.1',
     port: servers.imap.tlsPort,
     secure: true,
