@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import type { MessageBody } from '../../../shared/contract';
 import { applyBatch } from './apply-deltas';
-import { BodyPrefetcher, type PrefetchConnection } from './body-prefetch';
+import { BodyPrefetcher, FULL_PASS_EVERY_MS, OFFLINE_COMPLETE_KEY, type PrefetchConnection } from './body-prefetch';
 import { A, batch, foldersDelta, header, newDb, upsert } from './test-fixtures';
 
 function fakeConnection(status = 'connected') {
@@ -105,5 +105,86 @@ describe('BodyPrefetcher', () => {
     expect(await done).toBe(5);
     expect(stored).toEqual([[5, 4], [3, 2], [1]]);
     expect(await db.bodies.count()).toBe(5);
+  });
+
+  describe('after a restart', () => {
+    function memoryStorage() {
+      const items = new Map<string, string>();
+      return { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), items };
+    }
+    /** A 1,234-message INBOX whose every body is stored by a first run; then the body of an old message (uid 3) is lost. */
+    async function completeFolder() {
+      const db = newDb();
+      const inbox = Array.from({ length: 1234 }, (_, i) => header(A, 'INBOX', i + 1, { date: T0 + i * 1000 }));
+      await applyBatch(db, batch(1, foldersDelta(A, ['INBOX']), upsert(A, 'INBOX', inbox)));
+      const storage = memoryStorage();
+      let now = T0;
+      const first = fakeConnection();
+      expect(await new BodyPrefetcher(db, first.conn, { storage, now: () => now }).pass()).toBe(1234);
+      await db.bodies.delete([A, 'INBOX', 3]);
+      return { db, storage, setNow: (t: number) => (now = t), now: () => now };
+    }
+    /** Counts reads of stored body values on `bodies` (not of keys alone). */
+    function countBodyValueReads(db: ReturnType<typeof newDb>) {
+      const reads = { n: 0 };
+      db.use({
+        stack: 'dbcore',
+        name: 'count-body-reads',
+        create: (down) => ({
+          ...down,
+          table: (name) => {
+            const t = down.table(name);
+            if (name !== 'bodies') return t;
+            return {
+              ...t,
+              get: (req) => (reads.n++, t.get(req)),
+              getMany: (req) => (reads.n++, t.getMany(req)),
+              query: (req) => (req.values !== false && reads.n++, t.query(req)),
+              openCursor: (req) => (req.values !== false && reads.n++, t.openCursor(req)),
+            };
+          },
+        }),
+      });
+      return reads;
+    }
+
+    it('stops at the first complete page of a folder found complete before, without reading bodies', async () => {
+      const { db, storage, now } = await completeFolder();
+      const reads = countBodyValueReads(db);
+      const { conn, call } = fakeConnection();
+      // A new prefetcher: the app started again. The newest page is complete, so the walk ends there.
+      expect(await new BodyPrefetcher(db, conn, { storage, now }).pass()).toBe(0);
+      expect(call).not.toHaveBeenCalled();
+      expect(reads.n).toBe(0);
+    });
+
+    it('walks the whole folder again after a day, and under another size limit', async () => {
+      const a = await completeFolder();
+      a.setNow(T0 + FULL_PASS_EVERY_MS + 1);
+      const day = fakeConnection();
+      expect(await new BodyPrefetcher(a.db, day.conn, { storage: a.storage, now: a.now }).pass()).toBe(1);
+      expect(day.call.mock.calls.map((c) => c[1].uids)).toEqual([[3]]);
+
+      const b = await completeFolder();
+      const limit = fakeConnection();
+      expect(await new BodyPrefetcher(b.db, limit.conn, { storage: b.storage, now: b.now, maxMessageBytes: 10 * 1024 * 1024 }).pass()).toBe(1);
+    });
+
+    it('walks everything when the saved state is unreadable, or without storage', async () => {
+      const a = await completeFolder();
+      a.storage.items.set(OFFLINE_COMPLETE_KEY, '{"maxBytes": 33554432, "folders": [');
+      expect(await new BodyPrefetcher(a.db, fakeConnection().conn, { storage: a.storage, now: a.now }).pass()).toBe(1);
+
+      const b = await completeFolder();
+      expect(await new BodyPrefetcher(b.db, fakeConnection().conn, { storage: null, now: b.now }).pass()).toBe(1);
+    });
+
+    it('does not go by a folder that was complete under another UIDVALIDITY', async () => {
+      const { db, storage, now } = await completeFolder();
+      const saved = JSON.parse(storage.items.get(OFFLINE_COMPLETE_KEY)!) as { folders: Record<string, { uidValidity: string }> };
+      for (const c of Object.values(saved.folders)) c.uidValidity = '12345';
+      storage.items.set(OFFLINE_COMPLETE_KEY, JSON.stringify(saved));
+      expect(await new BodyPrefetcher(db, fakeConnection().conn, { storage, now }).pass()).toBe(1);
+    });
   });
 });

@@ -28,15 +28,88 @@ export interface PrefetchOptions {
   depth?: number;
   /** Pause between passes once everything is cached. */
   idleMs?: number;
+  /**
+   * Where folders found complete are remembered across restarts (default: localStorage;
+   * null: only for this run).
+   */
+  storage?: Pick<Storage, 'getItem' | 'setItem'> | null;
+  /** The clock (tests). */
+  now?: () => number;
 }
 
 export const OFFLINE_LIMIT_KEY = 'petrel.offlineBodyLimitBytes';
+export const OFFLINE_COMPLETE_KEY = 'petrel.offlineComplete';
+/** A folder found complete is walked in full again after this long (see CompleteFolders). */
+export const FULL_PASS_EVERY_MS = 24 * 3600_000;
 const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 const PAGE = 500;
 
 /** Which folders first: the inbox, then what people read, the bins last. */
 const RANK: Record<string, number> = { inbox: 0, flagged: 1, sent: 2, archive: 3, drafts: 4, all: 8, junk: 9, trash: 9 };
 const rank = (f: FolderRecord) => (f.specialUse ? (RANK[f.specialUse] ?? 5) : 5);
+
+interface Completion {
+  uidValidity: string;
+  /** When a pass last walked the whole folder and found nothing missing (ms since epoch). */
+  at: number;
+}
+
+/**
+ * The folders a pass walked to the end with every wanted body stored, for the size limit in
+ * force, remembered across restarts. Without it the first pass after every start walked every
+ * folder to its end, reading every message record and looking up every body: at 100k messages
+ * seconds of the IndexedDB backend, which the first folder open and jump after a start waited
+ * for (the benchmark's open after a restart: 500-800 ms instead of 50). A pass over a
+ * complete folder stops at its first page with nothing missing. What that misses is a message
+ * that entered the folder below its newest page (moved in by another client with an old date):
+ * so a complete folder is walked in full again once a day, and such a message is fetched when
+ * opened meanwhile, as any message is.
+ */
+class CompleteFolders {
+  private readonly map = new Map<string, Completion>();
+
+  constructor(
+    private readonly storage: Pick<Storage, 'getItem' | 'setItem'> | null,
+    private readonly maxBytes: number,
+  ) {
+    try {
+      const saved = JSON.parse(storage?.getItem(OFFLINE_COMPLETE_KEY) ?? 'null') as unknown;
+      // Found complete under another size limit: nothing to go by.
+      if (!isRecord(saved) || saved['maxBytes'] !== maxBytes || !isRecord(saved['folders'])) return;
+      for (const [id, c] of Object.entries(saved['folders'])) {
+        if (isRecord(c) && typeof c['uidValidity'] === 'string' && typeof c['at'] === 'number') this.map.set(id, { uidValidity: c['uidValidity'], at: c['at'] });
+      }
+    } catch {
+      // Unreadable: walked again, as on a first start.
+    }
+  }
+
+  get(id: string): Completion | undefined {
+    return this.map.get(id);
+  }
+
+  set(id: string, c: Completion): void {
+    this.map.set(id, c);
+    try {
+      this.storage?.setItem(OFFLINE_COMPLETE_KEY, JSON.stringify({ maxBytes: this.maxBytes, folders: Object.fromEntries(this.map) }));
+    } catch {
+      // Storage full or refused: remembered for this run only.
+    }
+  }
+}
+
+/** The page's localStorage, or null where there is none (Node, or storage refused). */
+function pageStorage(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 
 /**
  * Downloads message bodies in the background so every cached message is readable offline:
@@ -47,7 +120,8 @@ const rank = (f: FolderRecord) => (f.specialUse ? (RANK[f.specialUse] ?? 5) : 5)
 export class BodyPrefetcher {
   private stopped = false;
   private wake: (() => void) | null = null;
-  private readonly complete = new Map<string, string>();
+  private readonly complete: CompleteFolders;
+  private readonly now: () => number;
   private readonly maxBytes: number;
   private readonly batch: number;
   private readonly batchBytes: number;
@@ -64,6 +138,8 @@ export class BodyPrefetcher {
     this.batchBytes = options.batchBytes ?? 3 * 1024 * 1024;
     this.depth = Math.max(1, options.depth ?? 2);
     this.idleMs = options.idleMs ?? 20_000;
+    this.now = options.now ?? Date.now;
+    this.complete = new CompleteFolders(options.storage === undefined ? pageStorage() : options.storage, this.maxBytes);
   }
 
   start(): this {
@@ -125,6 +201,9 @@ export class BodyPrefetcher {
 
   private async folderPass(f: FolderRecord): Promise<number> {
     const id = `${f.accountId}\u0000${f.path}`;
+    const known = this.complete.get(id);
+    // Complete when last walked in full, and that was recently enough to go by.
+    const complete = known?.uidValidity === f.uidValidity && this.now() - known.at < FULL_PASS_EVERY_MS;
     let fetched = 0;
     // Requests in flight, oldest first; stored in that order as they come back.
     const inFlight: Promise<MessageBody[]>[] = [];
@@ -147,11 +226,19 @@ export class BodyPrefetcher {
       const page = await folderMessages(this.db, f.accountId, f.path, { limit: PAGE, after });
       if (page.length === 0) break;
       after = pageCursorOf(page[page.length - 1]!);
-      const keys = page.map((m): MessageKey => [m.accountId, m.path, m.uid]);
-      const have = await this.db.bodies.bulkGet(keys);
-      const wanted = page.filter((m, i) => !have[i] && m.size <= this.maxBytes && m.uidValidity === f.uidValidity);
+      const candidates = page.filter((m) => m.size <= this.maxBytes && m.uidValidity === f.uidValidity);
+      // Which are stored already: their keys only (a body's value can be megabytes of text).
+      const have = new Set(
+        candidates.length === 0
+          ? []
+          : (await this.db.bodies
+              .where(':id')
+              .anyOf(candidates.map((m): MessageKey => [m.accountId, m.path, m.uid]))
+              .primaryKeys()).map((k) => k[2]),
+      );
+      const wanted = candidates.filter((m) => !have.has(m.uid));
       // Once a folder was complete, a page with nothing missing means the rest is too.
-      if (wanted.length === 0 && inFlight.length === 0 && this.complete.get(id) === f.uidValidity) return fetched;
+      if (wanted.length === 0 && inFlight.length === 0 && complete) return fetched;
       for (let i = 0; i < wanted.length; ) {
         let bytes = wanted[i]!.size;
         let j = i + 1;
@@ -165,7 +252,7 @@ export class BodyPrefetcher {
       if (page.length < PAGE) break;
     }
     while (inFlight.length > 0) await storeOldest();
-    if (active()) this.complete.set(id, f.uidValidity!);
+    if (active()) this.complete.set(id, { uidValidity: f.uidValidity!, at: this.now() });
     return fetched;
   }
 
