@@ -1,9 +1,9 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import type { MessageBody } from '../../../shared/contract';
+import type { MessageBody, SyncDelta } from '../../../shared/contract';
 import { applyBatch } from './apply-deltas';
 import { BodyPrefetcher, FULL_PASS_EVERY_MS, OFFLINE_COMPLETE_KEY, type PrefetchConnection } from './body-prefetch';
-import { A, batch, foldersDelta, header, newDb, upsert } from './test-fixtures';
+import { A, batch, cursor, foldersDelta, header, newDb, upsert } from './test-fixtures';
 
 function fakeConnection(status = 'connected') {
   const call = vi.fn(async (_m: 'messages.bodies', p: { accountId: string; path: string; uidValidity: string; uids: number[] }) => ({
@@ -16,6 +16,11 @@ function fakeConnection(status = 'connected') {
 }
 
 const T0 = 1_700_000_000_000;
+
+function memoryStorage() {
+  const items = new Map<string, string>();
+  return { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), items };
+}
 
 describe('BodyPrefetcher', () => {
   it('downloads every missing body newest first, INBOX first, skipping big messages, then costs nothing', async () => {
@@ -107,16 +112,36 @@ describe('BodyPrefetcher', () => {
     expect(await db.bodies.count()).toBe(5);
   });
 
+  it('during a first sync, fetches the older messages each batch brings, and remembers nothing', async () => {
+    const db = newDb();
+    const storage = memoryStorage();
+    const msgs = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => header(A, 'INBOX', from + i, { date: T0 + (from + i) * 1000 }));
+    const partial = (below: number): SyncDelta => ({ kind: 'cursor', cursor: { accountId: A, path: 'INBOX', uidValidity: '1', highestModseq: null, uidNext: 2001, partialBelow: below } });
+    // The newest 1,200 first (pages of 500), then older ones below them, then the last batch and the full cursor.
+    await applyBatch(db, batch(1, foldersDelta(A, ['INBOX']), upsert(A, 'INBOX', msgs(801, 2000)), partial(801)));
+    const p = new BodyPrefetcher(db, fakeConnection().conn, { storage });
+    expect(await p.pass()).toBe(1200);
+    await applyBatch(db, batch(2, upsert(A, 'INBOX', msgs(301, 800)), partial(301)));
+    // A probe: bodies of messages between the top page and the end of the last pass go missing.
+    await db.bodies.bulkDelete(Array.from({ length: 100 }, (_, k): [string, string, number] => [A, 'INBOX', 1301 + k]));
+    // The next pass reads the top page, then goes on below where the last one ended, not through
+    // the middle again: only the 500 new ones (the old code took the folder for complete: 0).
+    expect(await p.pass()).toBe(500);
+    expect(storage.items.size).toBe(0);
+    await applyBatch(db, batch(3, upsert(A, 'INBOX', msgs(1, 300)), cursor(A, 'INBOX', 2001)));
+    // The sync is done: a walk of the whole folder, which finds the probe's 100 too.
+    expect(await p.pass()).toBe(300 + 100);
+    expect(await db.bodies.count()).toBe(2000);
+    // Synced and walked in full: remembered.
+    expect(storage.items.get(OFFLINE_COMPLETE_KEY)).toContain('"uidValidity":"1"');
+  });
+
   describe('after a restart', () => {
-    function memoryStorage() {
-      const items = new Map<string, string>();
-      return { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), items };
-    }
     /** A 1,234-message INBOX whose every body is stored by a first run; then the body of an old message (uid 3) is lost. */
     async function completeFolder() {
       const db = newDb();
       const inbox = Array.from({ length: 1234 }, (_, i) => header(A, 'INBOX', i + 1, { date: T0 + i * 1000 }));
-      await applyBatch(db, batch(1, foldersDelta(A, ['INBOX']), upsert(A, 'INBOX', inbox)));
+      await applyBatch(db, batch(1, foldersDelta(A, ['INBOX']), upsert(A, 'INBOX', inbox), cursor(A, 'INBOX', 1235)));
       const storage = memoryStorage();
       let now = T0;
       const first = fakeConnection();
@@ -125,7 +150,7 @@ describe('BodyPrefetcher', () => {
       return { db, storage, setNow: (t: number) => (now = t), now: () => now };
     }
     /** Counts reads of stored body values on `bodies` (not of keys alone). */
-    function countBodyValueReads(db: ReturnType<typeof newDb>) {
+    async function countBodyValueReads(db: ReturnType<typeof newDb>) {
       const reads = { n: 0 };
       db.use({
         stack: 'dbcore',
@@ -145,12 +170,18 @@ describe('BodyPrefetcher', () => {
           },
         }),
       });
+      // A middleware takes effect when the database opens.
+      db.close();
+      await db.open();
       return reads;
     }
 
     it('stops at the first complete page of a folder found complete before, without reading bodies', async () => {
       const { db, storage, now } = await completeFolder();
-      const reads = countBodyValueReads(db);
+      const reads = await countBodyValueReads(db);
+      await db.bodies.get([A, 'INBOX', 1]);
+      expect(reads.n).toBe(1); // the counter counts
+      reads.n = 0;
       const { conn, call } = fakeConnection();
       // A new prefetcher: the app started again. The newest page is complete, so the walk ends there.
       expect(await new BodyPrefetcher(db, conn, { storage, now }).pass()).toBe(0);

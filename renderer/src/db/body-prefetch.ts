@@ -1,7 +1,8 @@
 import type { MessageBody } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
 import type { FolderRecord, MessageKey, PetrelDb } from './schema';
-import { folderMessages, pageCursorOf, type PageCursor } from './queries';
+import { cmp } from 'dexie';
+import { cursorOf, folderMessages, pageCursorOf, type PageCursor } from './queries';
 
 /** The part of the engine connection this uses; `Connection<PetrelContract>` fits it. */
 export interface PrefetchConnection {
@@ -98,6 +99,11 @@ class CompleteFolders {
   }
 }
 
+/** Whether list position `a` comes before `b` (newest first; equal dates by key, highest first). */
+function listedBefore(a: PageCursor, b: PageCursor): boolean {
+  return a.date !== b.date ? a.date > b.date : cmp(a.key, b.key) > 0;
+}
+
 /** The page's localStorage, or null where there is none (Node, or storage refused). */
 function pageStorage(): Storage | null {
   try {
@@ -121,6 +127,8 @@ export class BodyPrefetcher {
   private stopped = false;
   private wake: (() => void) | null = null;
   private readonly complete: CompleteFolders;
+  /** Folders still in their first sync: where the last pass ended, everything above it stored. */
+  private readonly walked = new Map<string, { uidValidity: string; after: PageCursor }>();
   private readonly now: () => number;
   private readonly maxBytes: number;
   private readonly batch: number;
@@ -201,9 +209,15 @@ export class BodyPrefetcher {
 
   private async folderPass(f: FolderRecord): Promise<number> {
     const id = `${f.accountId}\u0000${f.path}`;
+    // A first sync still storing older messages (or not begun): they arrive below the list's
+    // end, so the folder cannot be complete yet; a pass walks its top (new mail) and then goes
+    // on from where the last pass ended, instead of reading everything in between again.
+    const cursor = await cursorOf(this.db, f.accountId, f.path);
+    const syncing = !cursor || cursor.uidValidity !== f.uidValidity || cursor.partialBelow !== undefined;
+    const resume = syncing ? this.walked.get(id) : undefined;
     const known = this.complete.get(id);
-    // Complete when last walked in full, and that was recently enough to go by.
-    const complete = known?.uidValidity === f.uidValidity && this.now() - known.at < FULL_PASS_EVERY_MS;
+    // Complete when last walked in full after its sync, and that was recently enough to go by.
+    const complete = !syncing && known?.uidValidity === f.uidValidity && this.now() - known.at < FULL_PASS_EVERY_MS;
     let fetched = 0;
     // Requests in flight, oldest first; stored in that order as they come back.
     const inFlight: Promise<MessageBody[]>[] = [];
@@ -222,10 +236,13 @@ export class BodyPrefetcher {
     };
     // Pages newest first, each after the last one's message (an offset would walk the index
     // from the top for every page: quadratic, hours of cursor steps for 100k).
-    for (let after: PageCursor | undefined; !this.stopped; ) {
+    let after: PageCursor | undefined;
+    while (!this.stopped) {
       const page = await folderMessages(this.db, f.accountId, f.path, { limit: PAGE, after });
       if (page.length === 0) break;
+      const top = after === undefined;
       after = pageCursorOf(page[page.length - 1]!);
+      if (top && resume?.uidValidity === f.uidValidity && listedBefore(after, resume.after)) after = resume.after;
       const candidates = page.filter((m) => m.size <= this.maxBytes && m.uidValidity === f.uidValidity);
       // Which are stored already: their keys only (a body's value can be megabytes of text).
       const have = new Set(
@@ -252,7 +269,9 @@ export class BodyPrefetcher {
       if (page.length < PAGE) break;
     }
     while (inFlight.length > 0) await storeOldest();
-    if (active()) this.complete.set(id, { uidValidity: f.uidValidity!, at: this.now() });
+    if (!active()) return fetched;
+    if (!syncing) this.complete.set(id, { uidValidity: f.uidValidity!, at: this.now() });
+    else if (after) this.walked.set(id, { uidValidity: f.uidValidity!, after });
     return fetched;
   }
 
