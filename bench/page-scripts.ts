@@ -7,13 +7,13 @@
  */
 
 /**
- * Holds the offline body download off (the person's size limit, 1 byte) unless this tab
+ * Turns the offline body download off (the person's size limit, 0) unless this tab
  * asked for it: it would otherwise fetch every body of 100k messages in the background,
  * competing with everything else measured.
  */
 export const OFFLINE_LIMIT = `(() => {
   if (sessionStorage.getItem('petrel-bench-offline') === '1') localStorage.removeItem('petrel.offlineBodyLimitBytes');
-  else localStorage.setItem('petrel.offlineBodyLimitBytes', '1');
+  else localStorage.setItem('petrel.offlineBodyLimitBytes', '0');
 })()`;
 
 /** Installs `window.__bench` (idempotent). */

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import type { MessageBody, SyncDelta } from '../../../shared/contract';
 import { applyBatch } from './apply-deltas';
-import { BodyPrefetcher, FULL_PASS_EVERY_MS, OFFLINE_COMPLETE_KEY, type PrefetchConnection } from './body-prefetch';
+import { BodyPrefetcher, FULL_PASS_EVERY_MS, OFFLINE_COMPLETE_KEY, offlineLimitBytes, type PrefetchConnection } from './body-prefetch';
 import { A, batch, cursor, foldersDelta, header, newDb, upsert } from './test-fixtures';
 
 function fakeConnection(status = 'connected') {
@@ -136,6 +136,26 @@ describe('BodyPrefetcher', () => {
     expect(storage.items.get(OFFLINE_COMPLETE_KEY)).toContain('"uidValidity":"1"');
   });
 
+  it('does nothing at all when the download is off (limit 0)', async () => {
+    const db = newDb();
+    await applyBatch(db, batch(1, foldersDelta(A, ['INBOX']), upsert(A, 'INBOX', [header(A, 'INBOX', 1)]), cursor(A, 'INBOX', 2)));
+    const { conn, call } = fakeConnection();
+    const reads = vi.spyOn(db.messages, 'where');
+    expect(await new BodyPrefetcher(db, conn, { maxMessageBytes: 0, storage: null }).pass()).toBe(0);
+    expect(call).not.toHaveBeenCalled();
+    expect(reads).not.toHaveBeenCalled();
+  });
+
+  it('reads the limit the person set: 0 is off; absent, empty or invalid is the default', () => {
+    const at = (v: string | null) => offlineLimitBytes({ getItem: () => v });
+    expect(at('0')).toBe(0);
+    expect(at('1048576')).toBe(1048576);
+    expect(at(null)).toBe(32 * 1024 * 1024);
+    expect(at('')).toBe(32 * 1024 * 1024);
+    expect(at('-5')).toBe(32 * 1024 * 1024);
+    expect(at('lots')).toBe(32 * 1024 * 1024);
+  });
+
   describe('after a restart', () => {
     /** A 1,234-message INBOX whose every body is stored by a first run; then the body of an old message (uid 3) is lost. */
     async function completeFolder() {
@@ -189,11 +209,14 @@ describe('BodyPrefetcher', () => {
       expect(reads.n).toBe(0);
     });
 
-    it('walks the whole folder again after a day, and under another size limit', async () => {
+    it('walks the whole folder again after a day (not while the app starts), and under another size limit', async () => {
       const a = await completeFolder();
       a.setNow(T0 + FULL_PASS_EVERY_MS + 1);
       const day = fakeConnection();
-      expect(await new BodyPrefetcher(a.db, day.conn, { storage: a.storage, now: a.now }).pass()).toBe(1);
+      const next = new BodyPrefetcher(a.db, day.conn, { storage: a.storage, now: a.now });
+      // Not in the first pass of the run (the app is starting), in the next one.
+      expect(await next.pass()).toBe(0);
+      expect(await next.pass()).toBe(1);
       expect(day.call.mock.calls.map((c) => c[1].uids)).toEqual([[3]]);
 
       const b = await completeFolder();

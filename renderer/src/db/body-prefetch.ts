@@ -18,7 +18,7 @@ export interface PrefetchOptions {
   /**
    * Messages larger than this are fetched only when opened. The engine leaves attachments on
    * the server (electron/core/sync/body-parts.ts), so a big message usually costs its text
-   * only; the limit is for the rare giant that is all text.
+   * only; the limit is for the rare giant that is all text. 0: no download at all.
    */
   maxMessageBytes?: number;
   /** Bodies per request (at most 200, the contract's limit). */
@@ -63,8 +63,9 @@ interface Completion {
  * for (the benchmark's open after a restart: 500-800 ms instead of 50). A pass over a
  * complete folder stops at its first page with nothing missing. What that misses is a message
  * that entered the folder below its newest page (moved in by another client with an old date):
- * so a complete folder is walked in full again once a day, and such a message is fetched when
- * opened meanwhile, as any message is.
+ * so a complete folder is walked in full again once a day (not in the first pass after a start,
+ * which competes with the app opening), and such a message is fetched when opened meanwhile, as
+ * any message is.
  */
 class CompleteFolders {
   private readonly map = new Map<string, Completion>();
@@ -129,6 +130,7 @@ export class BodyPrefetcher {
   private readonly complete: CompleteFolders;
   /** Folders still in their first sync: where the last pass ended, everything above it stored. */
   private readonly walked = new Map<string, { uidValidity: string; after: PageCursor }>();
+  private passes = 0;
   private readonly now: () => number;
   private readonly maxBytes: number;
   private readonly batch: number;
@@ -196,18 +198,21 @@ export class BodyPrefetcher {
 
   /** One pass over every folder; returns when all are complete (or the connection dropped). */
   async pass(): Promise<number> {
+    // Off: not even a walk (it would read every record of every folder to find nothing wanted).
+    if (this.maxBytes <= 0) return 0;
+    const first = this.passes++ === 0;
     let fetched = 0;
     const folders = (await this.db.folders.toArray())
       .filter((f) => f.uidValidity !== null && f.cachedTotal > 0)
       .sort((a, b) => rank(a) - rank(b));
     for (const f of folders) {
       if (this.stopped || this.conn.state.status !== 'connected') break;
-      fetched += await this.folderPass(f);
+      fetched += await this.folderPass(f, first);
     }
     return fetched;
   }
 
-  private async folderPass(f: FolderRecord): Promise<number> {
+  private async folderPass(f: FolderRecord, firstOfRun: boolean): Promise<number> {
     const id = `${f.accountId}\u0000${f.path}`;
     // A first sync still storing older messages (or not begun): they arrive below the list's
     // end, so the folder cannot be complete yet; a pass walks its top (new mail) and then goes
@@ -216,8 +221,9 @@ export class BodyPrefetcher {
     const syncing = !cursor || cursor.uidValidity !== f.uidValidity || cursor.partialBelow !== undefined;
     const resume = syncing ? this.walked.get(id) : undefined;
     const known = this.complete.get(id);
-    // Complete when last walked in full after its sync, and that was recently enough to go by.
-    const complete = !syncing && known?.uidValidity === f.uidValidity && this.now() - known.at < FULL_PASS_EVERY_MS;
+    // Complete when last walked in full after its sync, and that was recently enough to go by;
+    // the daily full walk is never the first pass of a run, which runs while the app starts.
+    const complete = !syncing && known?.uidValidity === f.uidValidity && (firstOfRun || this.now() - known.at < FULL_PASS_EVERY_MS);
     let fetched = 0;
     // Requests in flight, oldest first; stored in that order as they come back.
     const inFlight: Promise<MessageBody[]>[] = [];
@@ -297,8 +303,9 @@ export class BodyPrefetcher {
   }
 }
 
-/** The size limit the person set (localStorage), or the default. */
+/** The size limit the person set (localStorage): 0 turns the download off; absent or invalid, the default. */
 export function offlineLimitBytes(storage: Pick<Storage, 'getItem'> = localStorage): number {
-  const n = Number(storage.getItem(OFFLINE_LIMIT_KEY));
-  return Number.isFinite(n) && n > 0 ? n : DEFAULT_MAX_BYTES;
+  const raw = storage.getItem(OFFLINE_LIMIT_KEY);
+  const n = raw === null || raw.trim() === '' ? NaN : Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : DEFAULT_MAX_BYTES;
 }
