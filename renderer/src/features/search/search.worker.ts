@@ -8,4 +8,6 @@ import { idbSnapshotStore } from './snapshot-store';
 import { attachSearchWorker, type MessagePortLike } from './worker-core';
 
 // The index is saved in a database of its own (`petrel-search`), so a restart answers at once.
-attachSearchWorker(self as unknown as MessagePortLike, (name) => new PetrelDb(name), { snapshots: idbSnapshotStore() });
+// It is read (and checked against the mail store) 10 s after the app starts, or at the first
+// query if that comes sooner: not while the person's first folder opens.
+attachSearchWorker(self as unknown as MessagePortLike, (name) => new PetrelDb(name), { snapshots: idbSnapshotStore(), startDelayMs: 10_000 });

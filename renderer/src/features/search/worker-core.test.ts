@@ -393,6 +393,45 @@ describe('search worker', () => {
     expect(saved.get(db.name)!.docs).toBe(6);
   });
 
+  it('puts off reading and checking its saved index (startDelayMs) until the delay passes or a query comes', async () => {
+    const db = newDb();
+    await seed(db);
+    const saved = new Map<string, IndexSnapshot>();
+    let loads = 0;
+    const store: SnapshotStore = {
+      load: async (source) => {
+        loads++;
+        return saved.has(source) ? structuredClone(saved.get(source)!) : null;
+      },
+      save: async (source, snap) => void saved.set(source, structuredClone(snap)),
+      delete: async (source) => void saved.delete(source),
+      close: () => undefined,
+    };
+    const first = await start(db, { snapshots: store, snapshotDelayMs: 10, snapshotMaxWaitMs: 50 });
+    await ready(first.client);
+    await until('the first save', () => (saved.size > 0 ? true : undefined));
+    first.client.close();
+    first.core()?.close();
+    loads = 0;
+
+    // Put off: nothing read while the app starts, and it starts by itself once the delay is over.
+    const quiet = await start(db, { snapshots: store, startDelayMs: 300 });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(loads).toBe(0);
+    expect(quiet.client.status.phase).toBe('starting');
+    await ready(quiet.client);
+    expect(loads).toBe(1);
+    quiet.client.close();
+    quiet.core()?.close();
+
+    // A query does not wait for the delay, and is answered from the saved index, not an empty one.
+    loads = 0;
+    const asked = await start(db, { snapshots: store, startDelayMs: 60_000 });
+    // (Waiting out the 60 s would time the test out.)
+    expect(keysOf(await asked.client.search('budget'))).toEqual(['B:INBOX:7', 'A:Sent:1', 'A:INBOX:1']);
+    expect(loads).toBe(1);
+  });
+
   it('checks a restored index at start-up reading only the bodies of what changed meanwhile', async () => {
     const db = newDb();
     await seed(db);
