@@ -393,7 +393,7 @@ describe('search worker', () => {
     expect(saved.get(db.name)!.docs).toBe(6);
   });
 
-  it('puts off reading and checking its saved index (startDelayMs) until the delay passes or a query comes', async () => {
+  it('puts off reading and checking its saved index (startDelayMs) until the delay passes or a query comes, unless nothing is cached', async () => {
     const db = newDb();
     await seed(db);
     const saved = new Map<string, IndexSnapshot>();
@@ -423,6 +423,15 @@ describe('search worker', () => {
     expect(loads).toBe(1);
     quiet.client.close();
     quiet.core()?.close();
+
+    // With nothing cached (a new install about to sync its first account), no delay at all.
+    const empty = newDb();
+    loads = 0;
+    const fresh = await start(empty, { snapshots: store, startDelayMs: 60_000 });
+    await ready(fresh.client);
+    expect(loads).toBe(1);
+    fresh.client.close();
+    fresh.core()?.close();
 
     // A query does not wait for the delay, and is answered from the saved index, not an empty one.
     loads = 0;

@@ -70,7 +70,7 @@ export interface SearchWorkerOptions {
   burstMaxLagMs?: number;
   /**
    * With a snapshot store: how long after start() the saved index is read and checked, unless a
-   * query comes first (default 0; the app's worker waits 10 s). Reading it and checking every
+   * query comes first or nothing is cached yet (default 0; the app's worker waits 10 s). Reading it and checking every
    * record against it keeps a core and IndexedDB busy for seconds at 100k, and the first folder
    * opened after a start waited for them (benchmark: 400-800 ms instead of ~50, jumps ~120
    * instead of ~65). Changes written meanwhile wait, as during the read; the check covers them.
@@ -211,8 +211,20 @@ export class SearchWorkerCore {
       return;
     }
     this.loading = true;
-    if (this.opts.startDelayMs > 0) this.startTimer = setTimeout(() => this.load(), this.opts.startDelayMs);
-    else this.load();
+    if (this.opts.startDelayMs <= 0) {
+      this.load();
+      return;
+    }
+    this.startTimer = setTimeout(() => this.load(), this.opts.startDelayMs);
+    // Nothing cached yet (a new install, a first account): nothing to check, and a first sync
+    // may be about to start, which the put-off start would land in the middle of. At once.
+    void this.db.folders
+      .toArray()
+      .then((folders) => folders.every((f) => f.cachedTotal === 0))
+      .catch(() => false)
+      .then((empty) => {
+        if (empty) this.startNow();
+      });
   }
 
   /** The start put off by startDelayMs, now (a query came). */
