@@ -59,8 +59,8 @@ interface Completion {
  * The folders a pass walked to the end with every wanted body stored, for the size limit in
  * force, remembered across restarts. Without it the first pass after every start walked every
  * folder to its end, reading every message record and looking up every body: at 100k messages
- * seconds of the IndexedDB backend, which the first folder open and jump after a start waited
- * for (the benchmark's open after a restart: 500-800 ms instead of 50). A pass over a
+ * seconds of the IndexedDB backend, competing with the first folder the person opens (the
+ * bigger share of that wait was the search worker's start; see worker-core.ts). A pass over a
  * complete folder stops at its first page with nothing missing. What that misses is a message
  * that entered the folder below its newest page (moved in by another client with an old date):
  * so a complete folder is walked in full again once a day (not in the first pass after a start,
