@@ -76,7 +76,7 @@ export interface FetchedHeaders {
  * order, so that whichever came last for a UID wins.
  */
 export class FetchResponses {
-  readonly headers: MessageHeader[] = [];
+  private readonly headers: MessageHeader[] = [];
   private readonly byUid = new Map<number, MessageHeader>();
   private readonly updates = new Map<number, FlagUpdate>();
 
@@ -210,7 +210,7 @@ async function fetchWithPartialText(client: ImapFlow, uidSet: string, ctx: Folde
   // Replayed in arrival order, so a flag update after its message's header still wins.
   const out = new FetchResponses();
   for (const m of responses) {
-    const part = FetchResponses.isHeader(m) ? partOf.get(m.uid) : undefined;
+    const part = partOf.get(m.uid);
     out.add(m, ctx, part ? previewFromPart(texts.get(m.uid), part) : '');
   }
   return out.result();

@@ -94,6 +94,25 @@ async function eventually(client: SearchClient, text: string, ok: (keys: string[
   });
 }
 
+/** A snapshot store in memory keeping what IndexedDB would (structured clones), counting its reads and writes. */
+function memoryStore(): { store: SnapshotStore; saved: Map<string, IndexSnapshot>; counts: { loads: number; saves: number } } {
+  const saved = new Map<string, IndexSnapshot>();
+  const counts = { loads: 0, saves: 0 };
+  const store: SnapshotStore = {
+    load: async (source) => {
+      counts.loads++;
+      return saved.has(source) ? structuredClone(saved.get(source)!) : null;
+    },
+    save: async (source, snap) => {
+      counts.saves++;
+      saved.set(source, structuredClone(snap));
+    },
+    delete: async (source) => void saved.delete(source),
+    close: () => undefined,
+  };
+  return { store, saved, counts };
+}
+
 async function seed(db: PetrelDb): Promise<void> {
   await applyBatch(db, [
     folders(A, { INBOX: 'inbox', Sent: 'sent', Trash: 'trash' }),
@@ -352,25 +371,12 @@ describe('search worker', () => {
   it('saves its index and, on the next start, answers from it and catches up with what changed meanwhile', async () => {
     const db = newDb();
     await seed(db);
-    // What IndexedDB would keep: structured clones.
-    const saved = new Map<string, IndexSnapshot>();
-    let saves = 0;
-    const store: SnapshotStore = {
-      load: async (source) => (saved.has(source) ? structuredClone(saved.get(source)!) : null),
-      save: async (source, snap) => {
-        saves++;
-        saved.set(source, structuredClone(snap));
-      },
-      delete: async (source) => {
-        saved.delete(source);
-      },
-      close: () => undefined,
-    };
+    const { store, saved, counts } = memoryStore();
     const first = await start(db, { snapshots: store, snapshotDelayMs: 10, snapshotMaxWaitMs: 50 });
     await ready(first.client);
     expect(first.statuses.at(-1)).toMatchObject({ restored: false });
     // Saved soon after the first build.
-    await until('the first save', () => (saves > 0 ? true : undefined));
+    await until('the first save', () => (counts.saves > 0 ? true : undefined));
     first.client.close();
     first.core()?.close();
 
@@ -388,57 +394,47 @@ describe('search worker', () => {
     expect(keysOf(await second.client.search('budget'))).toEqual(['A:INBOX:9', 'A:Sent:1', 'A:INBOX:1']);
     expect(keysOf(await second.client.search('is:unread'))).toEqual(['A:INBOX:9']);
     // What it found changed is saved again.
-    const before = saves;
-    await until('a save after the check', () => (saves > before ? true : undefined));
+    const before = counts.saves;
+    await until('a save after the check', () => (counts.saves > before ? true : undefined));
     expect(saved.get(db.name)!.docs).toBe(6);
   });
 
   it('puts off reading and checking its saved index (startDelayMs) until the delay passes or a query comes, unless nothing is cached', async () => {
     const db = newDb();
     await seed(db);
-    const saved = new Map<string, IndexSnapshot>();
-    let loads = 0;
-    const store: SnapshotStore = {
-      load: async (source) => {
-        loads++;
-        return saved.has(source) ? structuredClone(saved.get(source)!) : null;
-      },
-      save: async (source, snap) => void saved.set(source, structuredClone(snap)),
-      delete: async (source) => void saved.delete(source),
-      close: () => undefined,
-    };
+    const { store, saved, counts } = memoryStore();
     const first = await start(db, { snapshots: store, snapshotDelayMs: 10, snapshotMaxWaitMs: 50 });
     await ready(first.client);
     await until('the first save', () => (saved.size > 0 ? true : undefined));
     first.client.close();
     first.core()?.close();
-    loads = 0;
+    counts.loads = 0;
 
     // Put off: nothing read while the app starts, and it starts by itself once the delay is over.
     const quiet = await start(db, { snapshots: store, startDelayMs: 300 });
     await new Promise((r) => setTimeout(r, 150));
-    expect(loads).toBe(0);
+    expect(counts.loads).toBe(0);
     expect(quiet.client.status.phase).toBe('starting');
     await ready(quiet.client);
-    expect(loads).toBe(1);
+    expect(counts.loads).toBe(1);
     quiet.client.close();
     quiet.core()?.close();
 
     // With nothing cached (a new install about to sync its first account), no delay at all.
     const empty = newDb();
-    loads = 0;
+    counts.loads = 0;
     const fresh = await start(empty, { snapshots: store, startDelayMs: 60_000 });
     await ready(fresh.client);
-    expect(loads).toBe(1);
+    expect(counts.loads).toBe(1);
     fresh.client.close();
     fresh.core()?.close();
 
     // A query does not wait for the delay, and is answered from the saved index, not an empty one.
-    loads = 0;
+    counts.loads = 0;
     const asked = await start(db, { snapshots: store, startDelayMs: 60_000 });
     // (Waiting out the 60 s would time the test out.)
     expect(keysOf(await asked.client.search('budget'))).toEqual(['B:INBOX:7', 'A:Sent:1', 'A:INBOX:1']);
-    expect(loads).toBe(1);
+    expect(counts.loads).toBe(1);
   });
 
   it('checks a restored index at start-up reading only the bodies of what changed meanwhile', async () => {
@@ -447,13 +443,7 @@ describe('search worker', () => {
     const body = (uid: number, text: string) => ({ accountId: A, path: 'INBOX', uidValidity: '1', uid, text, html: null, attachments: [] });
     await putBody(db, body(1, 'The spreadsheet is attached'));
     await putBody(db, body(2, 'Shall we try the new ramen place?'));
-    const saved = new Map<string, IndexSnapshot>();
-    const store: SnapshotStore = {
-      load: async (source) => (saved.has(source) ? structuredClone(saved.get(source)!) : null),
-      save: async (source, snap) => void saved.set(source, structuredClone(snap)),
-      delete: async (source) => void saved.delete(source),
-      close: () => undefined,
-    };
+    const { store, saved } = memoryStore();
     const first = await start(db, { snapshots: store, snapshotDelayMs: 10, snapshotMaxWaitMs: 50 });
     await ready(first.client);
     expect(keysOf(await first.client.search('ramen'))).toEqual(['A:INBOX:2']);

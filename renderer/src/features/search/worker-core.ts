@@ -227,7 +227,7 @@ export class SearchWorkerCore {
       });
   }
 
-  /** The start put off by startDelayMs, now (a query came). */
+  /** The start put off by startDelayMs, now (a query came, or nothing is cached). */
   private startNow(): void {
     if (this.startTimer === undefined) return;
     this.load();
