@@ -3,10 +3,12 @@
  *
  * The preview comes from the server's PREVIEW (RFC 8970) where it is advertised: one
  * command, no body bytes, computed (and cached) by the server. imapflow has no PREVIEW
- * fetch item, so that command is issued through its `exec` and the answer parsed with
- * its own `formatMessageResponse` (the `imapflow/lib/tools` entry); if that internal ever
- * disappears the fallback runs. The fallback fetches the first text part partially (a
- * second UID FETCH per distinct part number, grouped) and decodes it locally.
+ * fetch item, so that command is issued through its `exec` and each answer read by
+ * fetch-format.ts (imapflow's own value readers, without its per-message overhead), or by
+ * imapflow's `formatMessageResponse` when it holds anything else (the `imapflow/lib/tools`
+ * entry); if those internals ever disappear the fallback runs. The fallback fetches the
+ * first text part partially (a second UID FETCH per distinct part number, grouped) and
+ * decodes it locally.
  *
  * imapflow's response parser is the cost that dominates (about 1.5 s per 10k messages
  * with ENVELOPE and BODYSTRUCTURE), so nothing is requested that the list does not show.
@@ -23,6 +25,7 @@ import type { ImapAttributeList, ImapResponse } from 'imapflow';
 import { formatMessageResponse } from 'imapflow/lib/tools';
 import type { MessageHeader } from '../../../shared/contract';
 import { yieldToLoop } from './connection';
+import { formatHeaderResponse } from './fetch-format';
 import { storedFlags, toMessageHeader, type FolderContext } from './header-map';
 import { pickPreviewPart, previewFromPart, PREVIEW_FETCH_BYTES } from './preview';
 import { compactUids } from './uid-set';
@@ -156,7 +159,7 @@ async function fetchWithServerPreview(client: ImapFlow, uidSet: string, ctx: Fol
       FETCH: async (untagged) => {
         if (failure) return;
         try {
-          const msg = await formatMessageResponse(untagged, mailbox, undefined, client);
+          const msg = formatHeaderResponse(untagged, mailbox) ?? (await formatMessageResponse(untagged, mailbox, undefined, client));
           out.add(msg, ctx, FetchResponses.isHeader(msg) ? previewAttribute(untagged) : null);
           // imapflow awaits this handler before it parses the next response: an occasional
           // macrotask turn keeps a 5000-message answer from holding the event loop.
