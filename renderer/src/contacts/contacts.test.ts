@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { applyBatch } from '../db/apply-deltas';
 import type { ContactRecord, PetrelDb } from '../db/schema';
-import { A, batch, foldersDelta, header, newDb, upsert } from '../db/test-fixtures';
+import { A, batch, cursor, foldersDelta, header, newDb, upsert } from '../db/test-fixtures';
 import { ContactBook } from './book';
 import { indexContacts, startContactIndexer } from './indexer';
 import { contactScore, rankContacts } from './rank';
@@ -139,6 +139,34 @@ describe('the contacts index', () => {
       await vi.waitFor(() => expect(passes).toHaveLength(2));
       // From and To are both me: counted once per message.
       expect((await db.contacts.get('me@example.test'))?.seen).toBe(12);
+      stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("the indexer lets a first sync's pauses go by, and passes once it ends", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      await setUp();
+      const passes: number[] = [];
+      const stop = startContactIndexer(db, { delayMs: 2000, maxWaitMs: 60_000, firstSyncDelayMs: 10_000, onIndexed: () => passes.push(Date.now()) });
+      // Batches of a first sync (each with its partial cursor) 3 s apart: longer than delayMs.
+      const partial = (uid: number, last: boolean) => {
+        const d = cursor(A, 'INBOX', 100);
+        if (d.kind === 'cursor' && !last) d.cursor.partialBelow = uid;
+        return d;
+      };
+      for (let i = 1; i <= 6; i++) {
+        await applyBatch(db, batch(i + 1, upsert(A, 'INBOX', [msg('INBOX', 50 - i)]), partial(50 - i, false)));
+        await vi.advanceTimersByTimeAsync(3000);
+      }
+      expect(passes).toHaveLength(0);
+      // The last batch: its final cursor ends the first sync; a pass once the folders are quiet.
+      await applyBatch(db, batch(8, upsert(A, 'INBOX', [msg('INBOX', 43)]), partial(43, true)));
+      await vi.advanceTimersByTimeAsync(2500);
+      await vi.waitFor(() => expect(passes).toHaveLength(1));
+      expect((await db.contacts.get('me@example.test'))?.seen).toBe(7);
       stop();
     } finally {
       vi.useRealTimers();

@@ -180,11 +180,21 @@ export async function indexContacts(db: PetrelDb, yieldEvery: () => Promise<void
  * Keeps the index current: a pass once the folders (which every sync batch touches) have not
  * changed for `delayMs`, or `maxWaitMs` after the first change it has not read yet, so a first
  * sync's writes are not slowed by a pass every few seconds; at most one pass at a time.
+ * While a first sync is under way (a stored cursor with `partialBelow`), `firstSyncDelayMs` and
+ * `firstSyncMaxWaitMs` instead: its batches pause while the engine fetches the next ones (2-3 s
+ * at 100k here), and a pass ran in every pause, reading the new records back during the sync
+ * (benchmark: ~100k records read during a 100k first sync).
  * `onIndexed` hears passes that read something.
  */
-export function startContactIndexer(db: PetrelDb, options: { delayMs?: number; maxWaitMs?: number; onIndexed?: () => void } = {}): () => void {
+export function startContactIndexer(
+  db: PetrelDb,
+  options: { delayMs?: number; maxWaitMs?: number; firstSyncDelayMs?: number; firstSyncMaxWaitMs?: number; onIndexed?: () => void } = {},
+): () => void {
   const delayMs = options.delayMs ?? 2000;
   const maxWaitMs = options.maxWaitMs ?? 60_000;
+  const firstSyncDelayMs = options.firstSyncDelayMs ?? 10_000;
+  const firstSyncMaxWaitMs = options.firstSyncMaxWaitMs ?? 300_000;
+  let firstSync = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let firstChange: number | undefined;
   let running: Promise<void> | undefined;
@@ -212,18 +222,32 @@ export function startContactIndexer(db: PetrelDb, options: { delayMs?: number; m
         }
       });
   };
+  const arm = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    const delay = firstSync ? Math.max(delayMs, firstSyncDelayMs) : delayMs;
+    const cap = firstSync ? firstSyncMaxWaitMs : maxWaitMs;
+    timer = setTimeout(run, Math.max(0, Math.min(delay, (firstChange ?? Date.now()) + cap - Date.now())));
+  };
   const schedule = () => {
     if (stopped) return;
-    const now = Date.now();
-    firstChange ??= now;
-    if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(run, Math.max(0, Math.min(delayMs, firstChange + maxWaitMs - now)));
+    firstChange ??= Date.now();
+    arm();
   };
   // Re-runs on any change of the folders table, which every applied batch makes.
   const sub = liveQuery(() => db.folders.toArray()).subscribe({ next: schedule, error: () => undefined });
+  // The first sync's cursors are written in its batches' transactions; its end re-arms a waiting pass.
+  const syncing = liveQuery(async () => (await db.cursors.toArray()).some((c) => c.partialBelow !== undefined)).subscribe({
+    next: (under) => {
+      if (under === firstSync) return;
+      firstSync = under;
+      if (!stopped && timer !== undefined) arm();
+    },
+    error: () => undefined,
+  });
   return () => {
     stopped = true;
     sub.unsubscribe();
+    syncing.unsubscribe();
     if (timer !== undefined) clearTimeout(timer);
   };
 }

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageHeader } from '../../../../shared/contract';
 import { applyBatch, putBody, removeAccount, type PetrelDb } from '../../db';
 import { PetrelDb as Db } from '../../db/schema';
-import { A, B, header, newDb, upsert } from '../../db/test-fixtures';
+import { A, B, cursor, header, newDb, upsert } from '../../db/test-fixtures';
 import type { IndexStatus, SearchPage } from './protocol';
 import { SearchCancelled, SearchClient, type SearchPort } from './search-client';
 import type { IndexSnapshot } from './search-index';
@@ -309,6 +309,55 @@ describe('search worker', () => {
     expect(keysOf(await client.search('quince'))).toEqual(['A:INBOX:31', 'A:INBOX:30']);
     clock += 2600;
     expect(await eventually(client, 'quince', (k) => k.includes('A:INBOX:33'))).toEqual(['A:INBOX:33', 'A:INBOX:32', 'A:INBOX:31', 'A:INBOX:30']);
+  });
+
+  it("holds a first sync's batches, which pause between them, until the sync ends or pauses long", async () => {
+    const db = newDb();
+    await seed(db);
+    let clock = 0;
+    const { client, core } = await start(db, { now: () => clock, burstQuietMs: 1000, burstQuietMaxMs: 5000, burstMaxLagMs: 60_000, firstSyncQuietMs: 8000 });
+    await ready(client);
+    const partial = (partialBelow?: number) => {
+      const d = cursor(A, 'INBOX', 100);
+      if (d.kind === 'cursor' && partialBelow !== undefined) d.cursor.partialBelow = partialBelow;
+      return d;
+    };
+    // As the engine sends a first sync: each batch with the sync's cursor, partial but the last.
+    const write = async (uid: number, last = false) => {
+      await applyBatch(db, [upsert(A, 'INBOX', [mail(A, 'INBOX', uid, { subject: `Lychee ${uid}` })]), partial(last ? undefined : uid)]);
+      await new Promise((r) => setTimeout(r, 30));
+    };
+    // The first batch is a lone change as far as anyone can tell: indexed at once.
+    await write(60);
+    await eventually(client, 'lychee', (k) => k.includes('A:INBOX:60'));
+    // Then batches 2.5 s apart (the engine fetching the next ones): without the first sync in
+    // view, three such gaps would end the burst (the test above); with it, 8 s of quiet do.
+    for (const uid of [59, 58, 57]) {
+      clock += 2500;
+      await write(uid);
+    }
+    clock += 7000;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(core()!.waitingChanges).toBeGreaterThan(0);
+    expect(keysOf(await client.search('lychee'))).toEqual(['A:INBOX:60']);
+    // The last batch (the final cursor, no partialBelow): indexed after the usual pause.
+    clock += 2500;
+    await write(56, true);
+    clock += 5100;
+    expect(await eventually(client, 'lychee', (k) => k.length === 5)).toEqual(['A:INBOX:60', 'A:INBOX:59', 'A:INBOX:58', 'A:INBOX:57', 'A:INBOX:56']);
+
+    // A first sync cut off (the app went offline in it): its partial cursor stays, and the
+    // batches written before the cut are indexed once they have been quiet for 8 s.
+    clock += 60_000;
+    await write(40);
+    await eventually(client, 'lychee', (k) => k.includes('A:INBOX:40'));
+    clock += 2500;
+    await write(39);
+    clock += 7000;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(core()!.waitingChanges).toBeGreaterThan(0);
+    clock += 1100;
+    await eventually(client, 'lychee', (k) => k.includes('A:INBOX:39'));
   });
 
   it('supersedes a query in flight with a newer one', async () => {

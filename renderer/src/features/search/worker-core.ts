@@ -69,6 +69,16 @@ export interface SearchWorkerOptions {
    */
   burstMaxLagMs?: number;
   /**
+   * While a first sync is under way (a cursor with `partialBelow` is stored), a burst ends only
+   * after this much quiet (default 10 s), and the longest lag is `firstSyncMaxLagMs` (default
+   * 5 min). Its batches come in bursts with a pause between them while the engine fetches the
+   * next 5,000 (2-3 s at 100k here), which ended the burst: the worker read back every new
+   * record during the sync, one request each, on the cores the sync writes with (benchmark:
+   * ~20k records at a time, between the sync's batches). The folders it fills are searched on the server meanwhile.
+   */
+  firstSyncQuietMs?: number;
+  firstSyncMaxLagMs?: number;
+  /**
    * With a snapshot store: how long after start() the saved index is read and checked, unless a
    * query comes first or nothing is cached yet (default 0; the app's worker waits 10 s). Reading it and checking every
    * record against it keeps a core and IndexedDB busy for seconds at 100k, and the first folder
@@ -163,7 +173,11 @@ export class SearchWorkerCore {
   private statusTimer: ReturnType<typeof setTimeout> | undefined;
   private lastEval: Evaluated | null = null;
   private readonly unobserve: () => void;
-  private readonly parts: { messages: string; bodies: string; folders: string };
+  private readonly parts: { messages: string; bodies: string; folders: string; cursors: string };
+  /** Whether a first sync is under way (see firstSyncQuietMs), as of the last read of the cursors. */
+  private firstSync = false;
+  private firstSyncRead: Promise<void> | null = null;
+  private firstSyncStale = false;
 
   constructor(
     readonly db: PetrelDb,
@@ -179,6 +193,8 @@ export class SearchWorkerCore {
       burstQuietMs: options.burstQuietMs ?? 1000,
       burstQuietMaxMs: options.burstQuietMaxMs ?? 5000,
       burstMaxLagMs: options.burstMaxLagMs ?? 60_000,
+      firstSyncQuietMs: options.firstSyncQuietMs ?? 10_000,
+      firstSyncMaxLagMs: options.firstSyncMaxLagMs ?? 300_000,
       startDelayMs: options.startDelayMs ?? 0,
       snapshotDelayMs: options.snapshotDelayMs ?? 20_000,
       snapshotMaxWaitMs: options.snapshotMaxWaitMs ?? 120_000,
@@ -186,11 +202,13 @@ export class SearchWorkerCore {
     };
     this.snapshots = options.snapshots ?? null;
     const base = `idb://${db.name}/`;
-    this.parts = { messages: `${base}messages/`, bodies: `${base}bodies/`, folders: `${base}folders/` };
+    this.parts = { messages: `${base}messages/`, bodies: `${base}bodies/`, folders: `${base}folders/`, cursors: `${base}cursors/` };
     const listener = (parts: ObservabilitySet) => this.onMutated(parts);
     if (this.opts.observe) {
       Dexie.on('storagemutated', listener);
       this.unobserve = () => Dexie.on.storagemutated.unsubscribe(listener);
+      // A start in the middle of a first sync (the app was closed during it).
+      this.readFirstSync();
     } else {
       this.unobserve = () => undefined;
     }
@@ -343,7 +361,8 @@ export class SearchWorkerCore {
     if (this.draining && this.changedKeys.size > 0) return true;
     if (!this.inBurst) return true;
     const now = this.opts.now();
-    const due = Math.min(this.lastMutationAt + this.burstQuiet(), (this.changesSince ?? now) + this.opts.burstMaxLagMs);
+    const maxLag = this.firstSync ? this.opts.firstSyncMaxLagMs : this.opts.burstMaxLagMs;
+    const due = Math.min(this.lastMutationAt + this.burstQuiet(), (this.changesSince ?? now) + maxLag);
     if (now >= due) return true;
     if (this.changeTimer === undefined && !this.closed) {
       this.changeTimer = setTimeout(() => {
@@ -356,7 +375,39 @@ export class SearchWorkerCore {
 
   /** How long writes must pause to end a burst (see `burstQuietMaxMs`). */
   private burstQuiet(): number {
-    return Math.min(this.opts.burstQuietMaxMs, Math.max(this.opts.burstQuietMs, 3 * this.recentGap));
+    const quiet = Math.min(this.opts.burstQuietMaxMs, Math.max(this.opts.burstQuietMs, 3 * this.recentGap));
+    return this.firstSync ? Math.max(quiet, this.opts.firstSyncQuietMs) : quiet;
+  }
+
+  /**
+   * Reads whether a first sync is under way: a stored cursor with `partialBelow` (the engine
+   * writes one with every batch of a first sync but the last, in the batch's transaction). One
+   * read at a time; a change heard meanwhile reads again after it. When it ends, waiting changes
+   * are looked at again (they are due after the usual pause then).
+   */
+  private readFirstSync(): void {
+    if (this.closed) return;
+    if (this.firstSyncRead) {
+      this.firstSyncStale = true;
+      return;
+    }
+    this.firstSyncRead = this.db.cursors
+      .toArray()
+      .then((cursors) => cursors.some((c) => c.partialBelow !== undefined))
+      .catch(() => false)
+      .then((under) => {
+        this.firstSyncRead = null;
+        const changed = under !== this.firstSync;
+        this.firstSync = under;
+        if (this.firstSyncStale) {
+          this.firstSyncStale = false;
+          this.readFirstSync();
+        } else if (changed) {
+          if (this.changeTimer !== undefined) clearTimeout(this.changeTimer);
+          this.changeTimer = undefined;
+          this.pump();
+        }
+      });
   }
 
   private saveIsDue(): boolean {
@@ -506,6 +557,10 @@ export class SearchWorkerCore {
         this.folders = null;
         this.beginScan(true);
         return;
+      }
+      if (part === this.parts.cursors) {
+        this.readFirstSync();
+        continue;
       }
       if (part === this.parts.folders) {
         this.folders = null;
