@@ -32,6 +32,7 @@ import { cmp, Dexie, type IntervalTree, type IntervalTreeNode, type Observabilit
 import type { BodyRecord, FolderRecord, MessageKey, MessageRecord, PetrelDb } from '../../db/schema';
 import type { ClientMessage, IndexStatus, SearchPage, ServerFolderHits, WorkerMessage } from './protocol';
 import { folderMatches } from './folders';
+import { readByKeys } from './read-keys';
 import { isEmptyQuery, parseQuery, type SearchQuery } from './query';
 import { fieldTexts, folderKeyString, messageKeyString, SearchIndex, type PhraseCheck } from './search-index';
 import type { SnapshotStore } from './snapshot-store';
@@ -634,7 +635,7 @@ export class SearchWorkerCore {
       if (this.changedRanges.length === 0) this.bodyMaybe.clear();
     }
     if (batch.length > 0) {
-      const messages = await db.messages.bulkGet(batch);
+      const messages = await readByKeys(db.messages, batch);
       // A flag change of a message whose text is indexed (its body, if cached, untouched) is
       // made in place: its body is not read again. The rest is indexed anew, with its body.
       const fresh: MessageRecord[] = [];
@@ -649,7 +650,7 @@ export class SearchWorkerCore {
         const ks = messageKeyString(m.accountId, m.path, m.uid);
         return bodyChanged.has(ks) || this.index.hasBody(this.index.docOf(ks));
       });
-      const bodies = withBody.length > 0 ? await db.bodies.bulkGet(withBody.map(keyOf)) : [];
+      const bodies = withBody.length > 0 ? await readByKeys(db.bodies, withBody.map(keyOf)) : [];
       const bodyOf = new Map<string, BodyRecord>();
       for (const b of bodies) if (b) bodyOf.set(messageKeyString(b.accountId, b.path, b.uid), b);
       for (const m of fresh) this.index.upsert(m, bodyOf.get(messageKeyString(m.accountId, m.path, m.uid)) ?? null);
