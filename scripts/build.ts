@@ -40,7 +40,8 @@ function nodeBundle(entry: string, outDir: string, format: 'es' | 'cjs', fileNam
       rollupOptions: {
         input: entry,
         external: isExternal,
-        output: { format, entryFileNames: fileName },
+        // The entries load the rest as a chunk (main.ts, host.ts): named, next to them.
+        output: { format, entryFileNames: fileName, chunkFileNames: '[name].js' },
       },
     },
   };

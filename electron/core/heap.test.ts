@@ -1,5 +1,36 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HeapTrimmer } from './heap';
+
+describe('keepYoungGenerationSmall', () => {
+  // A process of its own: the flag acts on V8's next growth, and this one's has grown already.
+  const newSpaceMb = (call: boolean) =>
+    Number(
+      execFileSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          `import v8 from 'node:v8';
+           import { keepYoungGenerationSmall } from ${JSON.stringify(fileURLToPath(new URL('./heap.ts', import.meta.url)))};
+           if (${call}) keepYoungGenerationSmall();
+           const keep = [];
+           for (let i = 0; i < 2e6; i++) { keep.push({ i, s: 'x' + i }); if (keep.length > 40000) keep.splice(0, 20000); }
+           const s = v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
+           process.stdout.write(String(s.space_size / 1048576));`,
+        ],
+        { encoding: 'utf8' },
+      ),
+    );
+
+  it('stops V8 from growing the young generation under a high allocation rate', () => {
+    expect(newSpaceMb(false)).toBeGreaterThanOrEqual(16);
+    expect(newSpaceMb(true)).toBeLessThanOrEqual(4);
+  });
+});
 
 describe('HeapTrimmer', () => {
   afterEach(() => {
