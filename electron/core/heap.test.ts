@@ -64,6 +64,19 @@ describe('HeapTrimmer', () => {
     t.close();
   });
 
+  it('takes a higher limit for work that keeps more alive', () => {
+    vi.useFakeTimers();
+    const gc = vi.fn();
+    let now = 0;
+    const t = new HeapTrimmer({ softLimitBytes: 100, minIntervalMs: 1000, quietMs: 3000, gc, usedHeap: () => 150, now: () => now });
+    t.activity(200);
+    expect(gc).not.toHaveBeenCalled();
+    now = 5000;
+    t.activity();
+    expect(gc).toHaveBeenCalledTimes(1);
+    t.close();
+  });
+
   it('does nothing where no collector is available', () => {
     vi.useFakeTimers();
     const t = new HeapTrimmer({ gc: null, usedHeap: () => Number.MAX_SAFE_INTEGER });

@@ -91,11 +91,14 @@ export class HeapTrimmer {
     this.now = options.now ?? Date.now;
   }
 
-  /** Work happened (e.g. a batch of deltas went out): collect if the heap is past the limit; collect again once quiet. */
-  activity(): void {
+  /**
+   * Work happened (e.g. a batch of deltas went out): collect if the heap is past the limit
+   * (`softLimitBytes`, or this call's own for work that keeps more alive); collect again once quiet.
+   */
+  activity(limitBytes: number = this.softLimit): void {
     if (!this.gc) return;
     const now = this.now();
-    if (now - this.last >= this.minInterval && this.usedHeap() > this.softLimit) this.collect(now);
+    if (now - this.last >= this.minInterval && this.usedHeap() > limitBytes) this.collect(now);
     if (this.quiet) clearTimeout(this.quiet);
     this.quiet = setTimeout(() => {
       this.quiet = null;
