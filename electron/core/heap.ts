@@ -61,7 +61,8 @@ export interface HeapTrimmerOptions {
    * Default 40 MB. With the young generation kept small (above), nearly all of the used heap is
    * the old generation, and the live set during a 100k first sync is ~40 MB: at 40 MB the old
    * generation peaked at ~48 MB and the host at 150 MB (164 MB at 64 MB), with a collection at
-   * most once a second (no more host CPU measurable against the run's noise).
+   * most once a second (no more host CPU measurable against the run's noise). The offline
+   * download passes its own, higher limit (sync-engine.ts).
    */
   softLimitBytes?: number;
   minIntervalMs?: number;
