@@ -1,6 +1,6 @@
 import { Dexie, liveQuery } from 'dexie';
 import type { Address } from '../../../shared/contract';
-import type { ContactRecord, FolderRecord, MessageRecord, PetrelDb } from '../db/schema';
+import { firstSyncUnderWay, type ContactRecord, type FolderRecord, type MessageRecord, type PetrelDb } from '../db/schema';
 
 /**
  * The contacts index: addresses from the cached messages, counted once per message, kept
@@ -236,7 +236,7 @@ export function startContactIndexer(
   // Re-runs on any change of the folders table, which every applied batch makes.
   const sub = liveQuery(() => db.folders.toArray()).subscribe({ next: schedule, error: () => undefined });
   // The first sync's cursors are written in its batches' transactions; its end re-arms a waiting pass.
-  const syncing = liveQuery(async () => (await db.cursors.toArray()).some((c) => c.partialBelow !== undefined)).subscribe({
+  const syncing = liveQuery(() => firstSyncUnderWay(db)).subscribe({
     next: (under) => {
       if (under === firstSync) return;
       firstSync = under;

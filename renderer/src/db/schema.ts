@@ -173,6 +173,15 @@ export function petrelDb(): PetrelDb {
   return shared;
 }
 
+/**
+ * Whether a first sync is under way: a stored cursor with `partialBelow` (the engine sends one
+ * with every batch of a first sync but the last, applied in the batch's transaction). Background
+ * readers wait for such a sync's end rather than for a pause between its batches.
+ */
+export async function firstSyncUnderWay(db: PetrelDb): Promise<boolean> {
+  return (await db.cursors.toArray()).some((c) => c.partialBelow !== undefined);
+}
+
 /** IMAP names the inbox INBOX, case-insensitively (RFC 3501). */
 export function isInboxPath(path: string): boolean {
   return path.length === 5 && path.toUpperCase() === 'INBOX';

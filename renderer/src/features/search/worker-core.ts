@@ -29,7 +29,7 @@
  *   hits merged, then the page newest first. A newer query supersedes older ones.
  */
 import { cmp, Dexie, type IntervalTree, type IntervalTreeNode, type ObservabilitySet } from 'dexie';
-import type { BodyRecord, FolderRecord, MessageKey, MessageRecord, PetrelDb } from '../../db/schema';
+import { firstSyncUnderWay, type BodyRecord, type FolderRecord, type MessageKey, type MessageRecord, type PetrelDb } from '../../db/schema';
 import type { ClientMessage, IndexStatus, SearchPage, ServerFolderHits, WorkerMessage } from './protocol';
 import { folderMatches } from './folders';
 import { readByKeys } from './read-keys';
@@ -381,10 +381,9 @@ export class SearchWorkerCore {
   }
 
   /**
-   * Reads whether a first sync is under way: a stored cursor with `partialBelow` (the engine
-   * writes one with every batch of a first sync but the last, in the batch's transaction). One
-   * read at a time; a change heard meanwhile reads again after it. When it ends, waiting changes
-   * are looked at again (they are due after the usual pause then).
+   * Reads whether a first sync is under way (firstSyncUnderWay). One read at a time; a change
+   * heard meanwhile reads again after it. When it ends, waiting changes are looked at again
+   * (they are due after the usual pause then).
    */
   private readFirstSync(): void {
     if (this.closed) return;
@@ -392,9 +391,7 @@ export class SearchWorkerCore {
       this.firstSyncStale = true;
       return;
     }
-    this.firstSyncRead = this.db.cursors
-      .toArray()
-      .then((cursors) => cursors.some((c) => c.partialBelow !== undefined))
+    this.firstSyncRead = firstSyncUnderWay(this.db)
       .catch(() => false)
       .then((under) => {
         this.firstSyncRead = null;
