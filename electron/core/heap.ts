@@ -40,8 +40,8 @@ function gcFunction(): Gc | null {
  * host's resident memory for as long as it runs (measured in the 100k sync: `new_space` 32 MB
  * from the first seconds, the whole process at 165 MB at rest after it). With the growth factor
  * at 1 it stays at 2 MB; what lives longer than two scavenges moves to the old generation,
- * which the HeapTrimmer below keeps in check. Same sync: peak 173 MB (177), 113 MB at rest
- * (165), the host's CPU no higher.
+ * which the HeapTrimmer below keeps in check. Same sync: peak 165 MB (177), 111 MB at rest
+ * (165), the host's CPU no higher; 150 MB peak with the trimmer's limit at 40 MB.
  *
  * A V8 flag set at run time: it takes effect from the next time V8 would grow the space, so
  * the entries (host.ts, main.ts) call this before they load anything else; Node's module
