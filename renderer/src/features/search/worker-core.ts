@@ -397,13 +397,14 @@ export class SearchWorkerCore {
         this.firstSyncRead = null;
         const changed = under !== this.firstSync;
         this.firstSync = under;
-        if (this.firstSyncStale) {
-          this.firstSyncStale = false;
-          this.readFirstSync();
-        } else if (changed) {
+        if (changed && !this.closed) {
           if (this.changeTimer !== undefined) clearTimeout(this.changeTimer);
           this.changeTimer = undefined;
           this.pump();
+        }
+        if (this.firstSyncStale) {
+          this.firstSyncStale = false;
+          this.readFirstSync();
         }
       });
   }
