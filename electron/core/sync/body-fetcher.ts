@@ -6,7 +6,8 @@
  *
  * The BODYSTRUCTURE comes first: a message with sizeable attachments is read without their
  * bytes (body-parts.ts), any other is downloaded whole. Either way with BODY.PEEK (so \Seen
- * is not set) and parsed with mailparser; sanitizing the HTML is the renderer's job.
+ * is not set) and parsed: the common shapes directly (body-direct.ts), the rest with
+ * mailparser; sanitizing the HTML is the renderer's job.
  * Attachments travel as metadata; their part numbers are the IMAP ones (mailparser numbers
  * parts from the MIME tree the way BODYSTRUCTURE does), so a later download can fetch just
  * that part.
@@ -18,6 +19,7 @@ import { simpleParser, type Attachment } from 'mailparser';
 import type { AttachmentMeta, MessageBody } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
 import type { Logger } from '../log';
+import { readBodyDirect } from './body-direct';
 import { assembleMessage, planBody, type BodyPlan } from './body-parts';
 
 export interface BodyRef {
@@ -27,7 +29,13 @@ export interface BodyRef {
   uid: number;
 }
 
-export function attachmentMeta(a: Attachment, index: number): AttachmentMeta {
+/** What attachmentMeta reads: a mailparser attachment or one of readBodyDirect's. */
+type AttachmentFields = Pick<Attachment, 'filename' | 'contentType' | 'size' | 'contentId' | 'related' | 'contentDisposition'> & {
+  partId?: string | null;
+  content?: Buffer | null;
+};
+
+export function attachmentMeta(a: AttachmentFields, index: number): AttachmentMeta {
   const filename = (a.filename ?? '').slice(0, 1000);
   return {
     // A single-part message whose body is the file has no partId: its IMAP part is 1.
@@ -74,8 +82,8 @@ export function contentHeadersOnly(source: Buffer): Buffer {
  * (body-parts.ts), by part number.
  */
 export async function parseBody(ref: BodyRef, source: Buffer, prunedSizes?: ReadonlyMap<string, number>): Promise<MessageBody> {
-  // No checksums: nothing reads them, and they cost a hash over every attachment's bytes.
-  const parsed = await simpleParser(contentHeadersOnly(source), { skipTextToHtml: true, skipTextLinks: true, checksumAlgo: false });
+  const content = contentHeadersOnly(source);
+  const parsed = readBodyDirect(content) ?? (await parseWithMailparser(content));
   const attachments = parsed.attachments.map(attachmentMeta);
   if (prunedSizes) {
     for (const a of attachments) {
@@ -88,10 +96,17 @@ export async function parseBody(ref: BodyRef, source: Buffer, prunedSizes?: Read
     path: ref.path,
     uidValidity: ref.uidValidity,
     uid: ref.uid,
-    html: typeof parsed.html === 'string' ? parsed.html : null,
-    text: parsed.text ?? null,
+    html: parsed.html,
+    text: parsed.text,
     attachments,
   };
+}
+
+/** The shapes readBodyDirect leaves aside, read by mailparser. */
+export async function parseWithMailparser(content: Buffer): Promise<{ html: string | null; text: string | null; attachments: AttachmentFields[] }> {
+  // No checksums: nothing reads them, and they cost a hash over every attachment's bytes.
+  const parsed = await simpleParser(content, { skipTextToHtml: true, skipTextLinks: true, checksumAlgo: false });
+  return { html: typeof parsed.html === 'string' ? parsed.html : null, text: parsed.text ?? null, attachments: parsed.attachments };
 }
 
 type PartsPlan = Extract<BodyPlan, { kind: 'parts' }>;
