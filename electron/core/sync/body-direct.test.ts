@@ -15,7 +15,12 @@ const qp = (s: string) =>
     .toString('latin1')
     .replace(/[=\u0080-\u00ff]/g, (c) => `=${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
     .replace(/(.{70})/g, '$1=\n');
-const b64 = (b: Buffer | string, width = 76) => (Buffer.isBuffer(b) ? b : Buffer.from(b, 'utf8')).toString('base64').replace(new RegExp(`(.{${width}})`, 'g'), '$1\n').trim();
+function b64(b: Buffer | string, width = 76): string {
+  const s = (Buffer.isBuffer(b) ? b : Buffer.from(b, 'utf8')).toString('base64');
+  const lines: string[] = [];
+  for (let i = 0; i < s.length; i += width) lines.push(s.slice(i, i + width));
+  return lines.join('\n');
+}
 
 function msg(headers: string[], body: string, eol = '\r\n'): Buffer {
   return Buffer.from(`${headers.join(eol)}${eol}${eol}${body.replace(/\r?\n/g, eol)}`, 'latin1');
@@ -148,6 +153,17 @@ const cases: Case[] = [
     ),
     direct: true,
   },
+  {
+    name: 'lines longer than mailsplit’s 64 KB line buffer',
+    raw: msg(
+      ['Content-Type: multipart/alternative; boundary=long'],
+      multi('long', [
+        part(['Content-Type: text/plain', 'Content-Transfer-Encoding: base64'], b64(PLAIN.repeat(3000), 10_000_000)),
+        part(['Content-Type: text/html'], `<p>${'word '.repeat(40_000)}</p>`),
+      ]),
+    ),
+    direct: true,
+  },
   // Left to mailparser.
   { name: 'html only (mailparser derives the text)', raw: msg(['Content-Type: text/html; charset=utf-8'], HTML), direct: false },
   {
@@ -179,6 +195,11 @@ const cases: Case[] = [
   {
     name: 'a part with no line after its header block',
     raw: msg(['Content-Type: multipart/alternative; boundary=b1'], '--b1\nContent-Type: text/plain\n\n--b1\nContent-Type: text/plain\n\nsecond\n--b1--\n'),
+    direct: false,
+  },
+  {
+    name: 'a header block past mailsplit’s limit',
+    raw: msg(['Content-Type: text/plain', ...Array.from({ length: 9000 }, (_, k) => `Content-X-${k}: v`)], 'x'),
     direct: false,
   },
   { name: 'a multipart without a boundary', raw: msg(['Content-Type: multipart/mixed'], 'text'), direct: false },

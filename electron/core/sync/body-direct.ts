@@ -58,6 +58,9 @@ interface Part {
 class NotDirect extends Error {}
 
 const MAX_DEPTH = 12;
+const MAX_HEADER_COST = 512 * 1024;
+/** mailsplit stops at 1000 parts. */
+const MAX_PARTS = 500;
 const LF = 0x0a;
 const CR = 0x0d;
 const DASH = 0x2d;
@@ -90,6 +93,8 @@ function readPart(source: Buffer, start: number, end: number, parent: MimeNode |
     const line = source.subarray(pos, nl + 1);
     pos = nl + 1;
     if (node.addHeaderChunk(line)) break;
+    // mailsplit refuses a header block past 1 MB: its limits are left for it to apply.
+    if (node.headerCost() > MAX_HEADER_COST) notDirect();
   }
   node.parseHeaders();
   const type = node.contentType || '';
@@ -141,7 +146,7 @@ function splitMultipart(source: Buffer, start: number, end: number, boundary: Bu
     }
     pos = nl + 1;
   }
-  if (!closed || ranges.length === 0) notDirect();
+  if (!closed || ranges.length === 0 || ranges.length > MAX_PARTS) notDirect();
   return ranges;
 }
 
