@@ -156,10 +156,15 @@ export const syncMethods = {
   ),
   /**
    * Bodies for offline reading, many of one folder at once. The renderer picks them (newest
-   * first, under its size limit); messages gone from the server are simply missing.
+   * first, under its size limit); messages gone from the server are simply missing. `sizes`:
+   * the messages' RFC822.SIZE as cached, in the order of `uids`; the engine reads a small
+   * message whole without asking for its structure first (a wrong size costs time, not data).
    */
   'messages.bodies': method(
-    z.object({ ...FolderRef, uids: z.array(Uid).min(1).max(200) }).strict(),
+    z
+      .object({ ...FolderRef, uids: z.array(Uid).min(1).max(200), sizes: z.array(z.number().int().nonnegative()).max(200).optional() })
+      .strict()
+      .refine((p) => p.sizes === undefined || p.sizes.length === p.uids.length, { message: 'sizes must match uids', path: ['sizes'] }),
     z.object({ bodies: z.array(MessageBodySchema) }),
   ),
 } as const;

@@ -19,7 +19,7 @@ export function registerSyncServices(server: RpcServer<PetrelContract>, sync: Sy
         return {};
       },
       'messages.body': (ref) => sync.fetchBody(ref),
-      'messages.bodies': async ({ uids, ...folder }) => ({ bodies: await sync.fetchBodies(folder, uids) }),
+      'messages.bodies': async ({ uids, sizes, ...folder }) => ({ bodies: await sync.fetchBodies(folder, uids, sizes) }),
     })
     .provide({
       'sync.deltas': (_params, emit) => sync.onBatch(emit),

@@ -144,8 +144,8 @@ export class AccountSync implements SessionOwner {
     });
   }
 
-  fetchBodies(folder: Omit<BodyRef, 'uid'>, uids: readonly number[]): Promise<MessageBody[]> {
-    return this.bodies.fetchMany(folder, uids).catch((e: unknown) => {
+  fetchBodies(folder: Omit<BodyRef, 'uid'>, uids: readonly number[], sizes?: readonly number[]): Promise<MessageBody[]> {
+    return this.bodies.fetchMany(folder, uids, sizes).catch((e: unknown) => {
       throw toPetrelError(e, this.sa.account);
     });
   }

@@ -20,7 +20,7 @@ import type { AttachmentMeta, MessageBody } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
 import type { Logger } from '../log';
 import { readBodyDirect } from './body-direct';
-import { assembleMessage, planBody, type BodyPlan } from './body-parts';
+import { assembleMessage, planBody, PRUNE_MIN_BYTES, type BodyPlan } from './body-parts';
 
 export interface BodyRef {
   accountId: string;
@@ -117,15 +117,26 @@ type PartsPlan = Extract<BodyPlan, { kind: 'parts' }>;
  * handful) and one for the messages read whole. Each message is parsed as it arrives: the
  * server keeps streaming the rest into the socket meanwhile. A message expunged meanwhile is
  * simply missing from the answer.
+ *
+ * `sizes` (RFC822.SIZE, in the order of `uids`, as the renderer has them): a message smaller
+ * than PRUNE_MIN_BYTES holds no attachment worth leaving out, so it is read whole without
+ * asking for its structure. Most mail is that small, and the structure's round trip and
+ * parsing were a fifth of the offline download's engine CPU. A wrong size costs only
+ * bandwidth (a big message read whole), never content.
  */
-export async function readBodies(client: ImapFlow, folder: Omit<BodyRef, 'uid'>, uids: readonly number[]): Promise<MessageBody[]> {
+export async function readBodies(client: ImapFlow, folder: Omit<BodyRef, 'uid'>, uids: readonly number[], sizes?: readonly number[]): Promise<MessageBody[]> {
   const out: MessageBody[] = [];
   const whole: number[] = [];
   const shapes = new Map<string, Map<number, PartsPlan>>();
   const asked = new Set(uids);
+  const probe = sizes ? uids.filter((_, i) => !((sizes[i] ?? Infinity) < PRUNE_MIN_BYTES)) : [...uids];
+  if (probe.length < uids.length) {
+    const probed = new Set(probe);
+    whole.push(...uids.filter((uid) => !probed.has(uid)));
+  }
   // Every loop below skips FETCH responses that are not answers to it: the server may send
   // another client's flag change (`* n FETCH (UID u FLAGS …)`) in the middle of ours.
-  for await (const msg of client.fetch(uids.join(','), { uid: true, bodyStructure: true }, { uid: true })) {
+  if (probe.length) for await (const msg of client.fetch(probe.join(','), { uid: true, bodyStructure: true }, { uid: true })) {
     if (!msg.bodyStructure || !asked.has(msg.uid)) continue;
     const plan = planBody(msg.bodyStructure);
     if (plan.kind === 'whole') {
@@ -188,8 +199,8 @@ export class BodyFetcher {
    * connection never idles; a person opening a message waits for at most the batch already
    * running.
    */
-  fetchMany(folder: Omit<BodyRef, 'uid'>, uids: readonly number[]): Promise<MessageBody[]> {
-    return this.enqueue(false, () => this.fetchManyNow(folder, uids));
+  fetchMany(folder: Omit<BodyRef, 'uid'>, uids: readonly number[], sizes?: readonly number[]): Promise<MessageBody[]> {
+    return this.enqueue(false, () => this.fetchManyNow(folder, uids, sizes));
   }
 
   private enqueue<T>(urgent: boolean, fn: () => Promise<T>): Promise<T> {
@@ -212,11 +223,11 @@ export class BodyFetcher {
     }
   }
 
-  private async fetchManyNow(folder: Omit<BodyRef, 'uid'>, uids: readonly number[]): Promise<MessageBody[]> {
+  private async fetchManyNow(folder: Omit<BodyRef, 'uid'>, uids: readonly number[], sizes?: readonly number[]): Promise<MessageBody[]> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     try {
       const client = await this.select(folder, 'The folder changed on the server; its messages have new numbers.');
-      return await readBodies(client, folder, uids);
+      return await readBodies(client, folder, uids, sizes);
     } finally {
       this.armIdleClose();
     }

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMailServersFromEnv, type MailServers } from '../../../e2e/mailserver/mailserver';
 import type { MessageBody } from '../../../shared/contract';
 import { parseBody, readBodies } from './body-fetcher';
+import { PRUNE_MIN_BYTES } from './body-parts';
 import { otherClient } from './testing/mail-store';
 
 /** Incompressible bytes, so the attachment sizes are what they say. */
@@ -225,6 +226,25 @@ describe('reading messages without their attachments', () => {
     expect(whole.range.split(',').map(Number)).toEqual(messages.filter((m) => !m.parts).map((m) => m.uid));
     const partFetches = fetches.filter((f) => f.query.bodyParts).length;
     expect(partFetches).toBeLessThanOrEqual(messages.filter((m) => m.parts).length);
+  });
+
+  it('reads messages the renderer says are small whole, without asking for their structure; a wrong size costs no content', async () => {
+    const uids = messages.map((m) => m.uid);
+    const sizes = new Map<number, number>();
+    for await (const m of client.fetch(uids.join(','), { uid: true, size: true }, { uid: true })) sizes.set(m.uid, m.size ?? 0);
+    fetches.length = 0;
+    const small = messages.filter((m) => sizes.get(m.uid)! < PRUNE_MIN_BYTES);
+    expect(small.length).toBeGreaterThan(0);
+    const bodies = await readBodies(client, ref(0), uids, uids.map((u) => sizes.get(u)!));
+    expect(bodies.map((b) => b.uid).sort((a, b) => a - b)).toEqual(uids);
+    for (const body of bodies) expectSame(body, await wholeBody(body.uid), messages.find((m) => m.uid === body.uid)!.name);
+    const probed = fetches.filter((f) => f.query.bodyStructure).flatMap((f) => f.range.split(',').map(Number));
+    expect(probed.sort((a, b) => a - b)).toEqual(messages.filter((m) => !small.includes(m)).map((m) => m.uid));
+    // Every size claimed small (wrongly for the big ones): all read whole, the same content.
+    fetches.length = 0;
+    const all = await readBodies(client, ref(0), uids, uids.map(() => 1));
+    expect(fetches.some((f) => f.query.bodyStructure)).toBe(false);
+    for (const body of all) expect(body).toEqual(await wholeBody(body.uid));
   });
 
   it('keeps the text of a message whose text parts the server returns empty', async () => {

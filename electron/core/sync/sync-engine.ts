@@ -182,10 +182,10 @@ export class SyncEngine {
   }
 
   /** Bodies of many messages of one folder, for offline reading (the renderer decides which). */
-  async fetchBodies(folder: Omit<BodyRef, 'uid'>, uids: readonly number[]): Promise<MessageBody[]> {
+  async fetchBodies(folder: Omit<BodyRef, 'uid'>, uids: readonly number[], sizes?: readonly number[]): Promise<MessageBody[]> {
     this.assertOpen();
     try {
-      return await this.account(folder.accountId).fetchBodies(folder, uids);
+      return await this.account(folder.accountId).fetchBodies(folder, uids, sizes);
     } finally {
       this.heap.activity(BODIES_HEAP_LIMIT_BYTES);
     }

@@ -6,7 +6,7 @@ import { BodyPrefetcher, FULL_PASS_EVERY_MS, OFFLINE_COMPLETE_KEY, offlineLimitB
 import { A, batch, cursor, foldersDelta, header, newDb, upsert } from './test-fixtures';
 
 function fakeConnection(status = 'connected') {
-  const call = vi.fn(async (_m: 'messages.bodies', p: { accountId: string; path: string; uidValidity: string; uids: number[] }) => ({
+  const call = vi.fn(async (_m: 'messages.bodies', p: { accountId: string; path: string; uidValidity: string; uids: number[]; sizes?: number[] }) => ({
     bodies: p.uids.map(
       (uid): MessageBody => ({ accountId: p.accountId, path: p.path, uidValidity: p.uidValidity, uid, html: null, text: `body ${uid}`, attachments: [] }),
     ),
@@ -36,6 +36,9 @@ describe('BodyPrefetcher', () => {
       ['INBOX', [1]],
       ['Archive', [9]],
     ]);
+    // The cached sizes go along, in the order of the UIDs (the engine reads small ones whole at once).
+    const sizeOf = (path: string, uid: number) => (path === 'INBOX' ? inbox.find((h) => h.uid === uid)!.size : header(A, 'Archive', 9).size);
+    for (const [, p] of call.mock.calls) expect(p.sizes).toEqual(p.uids.map((uid) => sizeOf(p.path, uid)));
     expect((await db.bodies.get([A, 'INBOX', 3]))?.text).toBe('body 3');
     expect(await db.bodies.get([A, 'INBOX', 2])).toBeUndefined();
     call.mockClear();

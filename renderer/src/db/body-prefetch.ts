@@ -1,6 +1,6 @@
 import type { MessageBody } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
-import type { FolderRecord, MessageKey, PetrelDb } from './schema';
+import type { FolderRecord, MessageKey, MessageRecord, PetrelDb } from './schema';
 import { cmp } from 'dexie';
 import { cursorOf, folderMessages, pageCursorOf, type PageCursor } from './queries';
 
@@ -10,7 +10,7 @@ export interface PrefetchConnection {
   onState(listener: (state: { status: string }) => void): () => void;
   call(
     method: 'messages.bodies',
-    params: { accountId: string; path: string; uidValidity: string; uids: number[] },
+    params: { accountId: string; path: string; uidValidity: string; uids: number[]; sizes?: number[] },
   ): Promise<{ bodies: MessageBody[] }>;
 }
 
@@ -228,9 +228,11 @@ export class BodyPrefetcher {
     // Requests in flight, oldest first; stored in that order as they come back.
     const inFlight: Promise<MessageBody[]>[] = [];
     const active = () => !this.stopped && this.conn.state.status === 'connected';
-    const send = (uids: number[]) => {
+    const send = (batch: MessageRecord[]) => {
+      const uids = batch.map((m) => m.uid);
+      const sizes = batch.map((m) => m.size);
       const p = this.conn
-        .call('messages.bodies', { accountId: f.accountId, path: f.path, uidValidity: f.uidValidity!, uids })
+        .call('messages.bodies', { accountId: f.accountId, path: f.path, uidValidity: f.uidValidity!, uids, sizes })
         .then((r) => r.bodies);
       p.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
       inFlight.push(p);
@@ -267,7 +269,7 @@ export class BodyPrefetcher {
         let j = i + 1;
         while (j < wanted.length && j - i < this.batch && bytes + wanted[j]!.size <= this.batchBytes) bytes += wanted[j++]!.size;
         if (!active()) break;
-        send(wanted.slice(i, j).map((m) => m.uid));
+        send(wanted.slice(i, j));
         i = j;
         if (inFlight.length >= this.depth) await storeOldest();
       }
