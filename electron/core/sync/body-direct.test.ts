@@ -202,6 +202,14 @@ const cases: Case[] = [
     raw: msg(['Content-Type: text/plain', ...Array.from({ length: 9000 }, (_, k) => `Content-X-${k}: v`)], 'x'),
     direct: false,
   },
+  {
+    name: 'a nested multipart that reuses the boundary around it',
+    raw: msg(
+      ['Content-Type: multipart/mixed; boundary=same'],
+      multi('same', [part(['Content-Type: multipart/alternative; boundary=same'], multi('same', [part(['Content-Type: text/plain'], 'a'), part(['Content-Type: text/html'], '<p>b</p>')]))]),
+    ),
+    direct: false,
+  },
   { name: 'a multipart without a boundary', raw: msg(['Content-Type: multipart/mixed'], 'text'), direct: false },
   { name: 'uuencode', raw: msg(['Content-Type: text/plain', 'Content-Transfer-Encoding: x-uuencode'], 'begin 644 a\n`\nend\n'), direct: false },
   { name: 'base64 padded segment by segment', raw: msg(['Content-Type: text/plain', 'Content-Transfer-Encoding: base64'], `${b64('a')}\n${b64('b')}`), direct: false },

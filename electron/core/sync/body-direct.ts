@@ -100,8 +100,14 @@ function readPart(source: Buffer, start: number, end: number, parent: MimeNode |
   const type = node.contentType || '';
   if (type.startsWith('message/')) notDirect();
   if (node.multipart) {
-    if (!node._boundary) notDirect();
-    const children = splitMultipart(source, pos, end, node._boundary).map(({ start, end: partEnd, delimiterAt, last }) => {
+    const boundary = node._boundary;
+    if (!boundary) notDirect();
+    // A nested multipart that reuses a boundary around it: whose delimiter a line is depends on
+    // how the splitter tracks nesting, so mailsplit decides.
+    for (let p: MimeNodeShape | false = parent; p; p = p.parentNode) {
+      if (p._boundary && p._boundary.equals(boundary)) notDirect();
+    }
+    const children = splitMultipart(source, pos, end, boundary).map(({ start, end: partEnd, delimiterAt, last }) => {
       const child = readPart(source, start, partEnd, node, depth + 1);
       // A body that is only a line ending: mailsplit keeps it when another part follows.
       if (!last && !child.node.multipart && child.bodyAt === partEnd && delimiterAt > partEnd) notDirect();
