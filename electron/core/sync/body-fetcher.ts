@@ -14,12 +14,13 @@
  *
  * The offline download (renderer/src/db/body-prefetch.ts) asks for batches with `fetchMany`.
  */
-import type { ImapFlow } from 'imapflow';
+import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import { simpleParser, type Attachment } from 'mailparser';
 import type { AttachmentMeta, MessageBody } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
 import type { Logger } from '../log';
 import { readBodyDirect } from './body-direct';
+import { fetchEach, supportsFetchEach } from './fetch-headers';
 import { assembleMessage, planBody, PRUNE_MIN_BYTES, type BodyPlan } from './body-parts';
 
 export interface BodyRef {
@@ -167,12 +168,22 @@ export async function readBodies(client: ImapFlow, folder: Omit<BodyRef, 'uid'>,
     whole.push(...shape.keys());
   }
   if (whole.length) {
-    for await (const msg of client.fetch(whole.join(','), { uid: true, source: true }, { uid: true })) {
+    const read = async (msg: FetchMessageObject) => {
       if (msg.source && asked.has(msg.uid)) out.push(await parseBody({ ...folder, uid: msg.uid }, msg.source));
-    }
+    };
+    // The engine's own reading of the answers (fetch-format.ts): imapflow's costs an MD5 and a
+    // recompiled item name per message, ~6% of the offline download's engine CPU.
+    if (supportsFetchEach(client)) await fetchEach(client, whole.join(','), WHOLE_ITEMS, read);
+    else for await (const msg of client.fetch(whole.join(','), { uid: true, source: true }, { uid: true })) await read(msg);
   }
   return out;
 }
+
+/** UID and BODY.PEEK[] (the whole message, \Seen left alone). */
+const WHOLE_ITEMS: unknown[] = [
+  { type: 'ATOM', value: 'UID' },
+  { type: 'ATOM', value: 'BODY.PEEK', section: [] },
+];
 
 export class BodyFetcher {
   private client: ImapFlow | null = null;

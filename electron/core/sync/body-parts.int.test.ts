@@ -190,6 +190,16 @@ describe('reading messages without their attachments', () => {
       fetches.push({ range, query });
       return fetch(range, query, options);
     }) as typeof client.fetch;
+    // Whole messages are fetched through imapflow's exec (fetchEach): recorded as a `source` query.
+    const raw = client as unknown as { exec: (command: string, attributes: unknown[], options: unknown) => Promise<unknown> };
+    const exec = raw.exec.bind(client);
+    raw.exec = (command, attributes, options) => {
+      const [set, items] = attributes as [{ value: string }, { value: string; section?: unknown[] }[]];
+      if (command === 'UID FETCH' && Array.isArray(items) && items.some((i) => i.value === 'BODY.PEEK' && i.section?.length === 0)) {
+        fetches.push({ range: set.value, query: { uid: true, source: true } });
+      }
+      return exec(command, attributes, options);
+    };
   });
 
   afterAll(async () => {
@@ -218,14 +228,14 @@ describe('reading messages without their attachments', () => {
     fetches.length = 0;
     const uids = messages.map((m) => m.uid);
     const bodies = await readBodies(client, ref(0), uids);
-    expect(bodies.map((b) => b.uid).sort((a, b) => a - b)).toEqual(uids);
-    for (const body of bodies) expectSame(body, await wholeBody(body.uid), messages.find((m) => m.uid === body.uid)!.name);
     const requested = fetches.slice(1).flatMap((f) => f.range.split(',').map(Number));
     expect(requested.sort((a, b) => a - b)).toEqual(uids);
     const whole = fetches.find((f) => f.query.source)!;
     expect(whole.range.split(',').map(Number)).toEqual(messages.filter((m) => !m.parts).map((m) => m.uid));
     const partFetches = fetches.filter((f) => f.query.bodyParts).length;
     expect(partFetches).toBeLessThanOrEqual(messages.filter((m) => m.parts).length);
+    expect(bodies.map((b) => b.uid).sort((a, b) => a - b)).toEqual(uids);
+    for (const body of bodies) expectSame(body, await wholeBody(body.uid), messages.find((m) => m.uid === body.uid)!.name);
   });
 
   it('reads messages the renderer says are small whole, without asking for their structure; a wrong size costs no content', async () => {

@@ -49,6 +49,15 @@ const CASES: { name: string; line: string; literals?: string[] }[] = [
     line: '* 5 FETCH (UID 13 FLAGS (\\Seen) MODSEQ (90))',
   },
   {
+    name: 'a whole message (the body fetch), as a literal',
+    line: '* 7 FETCH (UID 14 BODY[] {25}\r\n)',
+    literals: ['Subject: x\r\n\r\nbody text\r\n'],
+  },
+  {
+    name: 'a whole message quoted, the UID after it',
+    line: '* 8 FETCH (BODY[] "short body" UID 15)',
+  },
+  {
     name: 'a UID past every bound, a huge size',
     line: '* 6 FETCH (UID 99999999999 RFC822.SIZE 123456789012345678901234 FLAGS ())',
   },
@@ -77,6 +86,7 @@ describe('formatHeaderResponse', () => {
     // A partial section, a body part, an item the header fetch never asks for.
     expect(formatHeaderResponse(await parse('* 1 FETCH (UID 1 BODY[1]<0> {3}\r\n)', ['abc']), mailbox())).toBeNull();
     expect(formatHeaderResponse(await parse('* 1 FETCH (UID 1 BODY[TEXT] {3}\r\n)', ['abc']), mailbox())).toBeNull();
+    expect(formatHeaderResponse(await parse('* 1 FETCH (UID 1 BODY[]<0> {3}\r\n)', ['abc']), mailbox())).toBeNull();
     expect(formatHeaderResponse(await parse('* 1 FETCH (UID 1 X-GM-LABELS (\\Inbox))'), mailbox())).toBeNull();
     expect(formatHeaderResponse(await parse('* 1 FETCH (UID 1 EMAILID (M123))'), mailbox())).toBeNull();
   });

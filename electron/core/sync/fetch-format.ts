@@ -1,5 +1,6 @@
 /**
- * One header FETCH response (the items fetchHeaders asks for) → imapflow's FetchMessageObject.
+ * One header FETCH response (the items fetchHeaders asks for), or one of the body fetch's
+ * whole messages (`BODY[]`, body-fetcher.ts) → imapflow's FetchMessageObject.
  *
  * imapflow's own `formatMessageResponse` reads any FETCH response, at a price paid per message:
  * it recognises each item by compiling the item's name back to IMAP text, builds five closures
@@ -41,6 +42,11 @@ function isHeaderSection(key: Item): boolean {
   return name === 'HEADER.FIELDS' || name === 'HEADER';
 }
 
+/** Whether the key is BODY[], not partial. */
+function isWholeSection(key: Item): boolean {
+  return key.partial === undefined && Array.isArray(key.section) && key.section.length === 0;
+}
+
 export function formatHeaderResponse(untagged: ImapResponse, mailbox: MailboxObject): FetchMessageObject | null {
   const items = untagged.attributes?.[1] as ImapAttributeList | undefined;
   if (!Array.isArray(items)) return null;
@@ -53,6 +59,12 @@ export function formatHeaderResponse(untagged: ImapResponse, mailbox: MailboxObj
       if ((name === 'BODY' || name === 'BODY.PEEK') && key && isHeaderSection(key)) {
         const headers = bufferOf(value as Item | null);
         if (headers) map.headers = headers;
+        continue;
+      }
+      // The whole message (BODY[], what the body fetch asks for); NIL leaves it unset.
+      if ((name === 'BODY' || name === 'BODY.PEEK') && key && isWholeSection(key)) {
+        const source = bufferOf(value as Item | null);
+        if (source) map.source = source;
         continue;
       }
       return null;

@@ -144,7 +144,6 @@ export function previewAttribute(untagged: ImapResponse): string | null {
 }
 
 async function fetchWithServerPreview(client: ImapFlow, uidSet: string, ctx: FolderContext): Promise<FetchedHeaders> {
-  const exec = execOf(client)!;
   const mailbox = client.mailbox;
   if (!mailbox) throw new Error('No folder is selected');
   const items: unknown[] = ['UID', 'FLAGS', 'ENVELOPE', 'INTERNALDATE', 'RFC822.SIZE', 'BODYSTRUCTURE'].map(atom);
@@ -153,6 +152,32 @@ async function fetchWithServerPreview(client: ImapFlow, uidSet: string, ctx: Fol
   items.push({ type: 'ATOM', value: 'BODY.PEEK', section: [atom('HEADER.FIELDS'), HEADER_FIELDS.map((h) => atom(h.toUpperCase()))] });
   const out = new FetchResponses();
   let count = 0;
+  await fetchEach(client, uidSet, items, async (msg, untagged) => {
+    out.add(msg, ctx, FetchResponses.isHeader(msg) ? previewAttribute(untagged) : null);
+    // imapflow awaits this handler before it parses the next response: an occasional
+    // macrotask turn keeps a 5000-message answer from holding the event loop.
+    if (++count % YIELD_EVERY === 0) await yieldToLoop();
+  });
+  return out.result();
+}
+
+/**
+ * A UID FETCH of raw `items` in the selected folder, each answer read with the engine's reader
+ * (fetch-format.ts; imapflow's formatMessageResponse for anything else) and handed to
+ * `onMessage` as it arrives; imapflow waits for the handler before it reads the next answer.
+ * A handler's error ends the fetch with that error, once the server has finished answering.
+ * Needs imapflow's `exec` (see supportsFetchEach).
+ */
+export async function fetchEach(
+  client: ImapFlow,
+  uidSet: string,
+  items: unknown[],
+  onMessage: (msg: FetchMessageObject, untagged: ImapResponse) => Promise<void>,
+): Promise<void> {
+  const exec = execOf(client);
+  const mailbox = client.mailbox;
+  if (!exec) throw new Error('This imapflow has no exec');
+  if (!mailbox) throw new Error('No folder is selected');
   let failure: unknown;
   const response = await exec('UID FETCH', [{ type: 'SEQUENCE', value: uidSet }, items], {
     untagged: {
@@ -160,10 +185,7 @@ async function fetchWithServerPreview(client: ImapFlow, uidSet: string, ctx: Fol
         if (failure) return;
         try {
           const msg = formatHeaderResponse(untagged, mailbox) ?? (await formatMessageResponse(untagged, mailbox, undefined, client));
-          out.add(msg, ctx, FetchResponses.isHeader(msg) ? previewAttribute(untagged) : null);
-          // imapflow awaits this handler before it parses the next response: an occasional
-          // macrotask turn keeps a 5000-message answer from holding the event loop.
-          if (++count % YIELD_EVERY === 0) await yieldToLoop();
+          await onMessage(msg, untagged);
         } catch (e) {
           failure = e;
         }
@@ -172,7 +194,11 @@ async function fetchWithServerPreview(client: ImapFlow, uidSet: string, ctx: Fol
   });
   response.next();
   if (failure) throw failure;
-  return out.result();
+}
+
+/** Whether fetchEach can run on this client. */
+export function supportsFetchEach(client: ImapFlow): boolean {
+  return execOf(client) !== null;
 }
 
 /**
