@@ -3,6 +3,7 @@ import { PetrelError } from '../../../shared/errors';
 import type { FolderRecord, MessageKey, MessageRecord, PetrelDb } from './schema';
 import { cmp } from 'dexie';
 import { cursorOf, folderMessages, pageCursorOf, type PageCursor } from './queries';
+import { readByKeys } from './read-keys';
 
 /** The part of the engine connection this uses; `Connection<PetrelContract>` fits it. */
 export interface PrefetchConnection {
@@ -288,7 +289,7 @@ export class BodyPrefetcher {
     if (bodies.length === 0) return;
     await this.db.transaction('rw', [this.db.messages, this.db.bodies], async () => {
       const keys = bodies.map((b): MessageKey => [b.accountId, b.path, b.uid]);
-      const messages = await this.db.messages.bulkGet(keys);
+      const messages = await readByKeys(this.db.messages, keys);
       const keep = bodies.filter((b, i) => messages[i]?.uidValidity === b.uidValidity);
       await this.db.bodies.bulkPut(
         keep.map((b) => ({

@@ -32,7 +32,7 @@ import { cmp, Dexie, type IntervalTree, type IntervalTreeNode, type Observabilit
 import { firstSyncUnderWay, type BodyRecord, type FolderRecord, type MessageKey, type MessageRecord, type PetrelDb } from '../../db/schema';
 import type { ClientMessage, IndexStatus, SearchPage, ServerFolderHits, WorkerMessage } from './protocol';
 import { folderMatches } from './folders';
-import { readByKeys } from './read-keys';
+import { readByKeys } from '../../db/read-keys';
 import { isEmptyQuery, parseQuery, type SearchQuery } from './query';
 import { fieldTexts, folderKeyString, messageKeyString, SearchIndex, type PhraseCheck } from './search-index';
 import type { SnapshotStore } from './snapshot-store';

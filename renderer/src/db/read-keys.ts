@@ -5,12 +5,13 @@
  * Dexie's bulkGet issues one IndexedDB request per key, and each is a round trip to the
  * browser process. The search worker reads the records a sync wrote in pages of 2,000 keys,
  * mostly neighbours in one folder: after a 100k first sync it read 90k records one request
- * each, for ~45 s (benchmark trace). Here a folder's keys are read with one getAll over their
+ * each, for ~45 s (benchmark trace). The offline download checks the records of each batch of
+ * bodies it stores (up to 200 neighbours) the same way. Here a folder's keys are read with one getAll over their
  * UID range, capped at twice their number, so a sparse set costs at most that much more; keys
  * past the cap are read one by one as before.
  */
 import type { Table } from 'dexie';
-import type { MessageKey } from '../../db/schema';
+import type { MessageKey } from './schema';
 
 /** Spare records a range read may return beyond the keys asked for (over twice their number). */
 const SLACK = 16;

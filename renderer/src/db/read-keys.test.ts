@@ -1,8 +1,8 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { toRecord } from '../../db/apply-deltas';
-import type { MessageKey, PetrelDb } from '../../db/schema';
-import { A, B, header, newDb } from '../../db/test-fixtures';
+import { toRecord } from './apply-deltas';
+import type { MessageKey, PetrelDb } from './schema';
+import { A, B, header, newDb } from './test-fixtures';
 import { readByKeys } from './read-keys';
 
 describe('readByKeys', () => {
