@@ -9,6 +9,22 @@ describe('preview', () => {
     expect(collapsePreview(long).endsWith('😀')).toBe(true);
   });
 
+  it('gives what collapsing every whitespace run gives, also when it skips the work', () => {
+    const reference = (s: string) => {
+      const c = s.replace(/[\s\u200b-\u200d]+/g, ' ').trim();
+      const chars = Array.from(c);
+      return chars.length <= 200 ? c : chars.slice(0, 200).join('').trimEnd();
+    };
+    let seed = 3;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const pieces = ['a', 'word', ' ', ' ', '  ', '\t', '\n', '\u00a0', '\u200b', '\u2028', '\ufeff', 'é', '😀'];
+    for (let k = 0; k < 5000; k++) {
+      const s = Array.from({ length: Math.floor(rand() * 60) }, () => pieces[Math.floor(rand() * pieces.length)]).join('');
+      expect(collapsePreview(s), JSON.stringify(s)).toBe(reference(s));
+    }
+    expect(collapsePreview(' already collapsed text ')).toBe('already collapsed text');
+  });
+
   it('picks the first text/plain, else the first text/html, never an attached file', () => {
     expect(pickPreviewPart({ type: 'text/plain', encoding: 'base64', parameters: { charset: 'ISO-8859-1' } })).toEqual({
       part: '1',
