@@ -14,7 +14,8 @@ import type Mail from 'nodemailer/lib/mailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMailServersFromEnv, type MailServers } from '../../../e2e/mailserver/mailserver';
 import type { MessageBody } from '../../../shared/contract';
-import { parseBody, readBodies } from './body-fetcher';
+import { readBodyDirect } from './body-direct';
+import { attachmentMeta, contentHeadersOnly, parseBody, parseWithMailparser, readBodies } from './body-fetcher';
 import { PRUNE_MIN_BYTES } from './body-parts';
 import { otherClient } from './testing/mail-store';
 
@@ -255,6 +256,24 @@ describe('reading messages without their attachments', () => {
     const all = await readBodies(client, ref(0), uids, uids.map(() => 1));
     expect(fetches.some((f) => f.query.bodyStructure)).toBe(false);
     for (const body of all) expect(body).toEqual(await wholeBody(body.uid));
+  });
+
+  it('reads every message as mailparser alone reads it, most of them without mailparser', async () => {
+    let direct = 0;
+    for (const m of messages) {
+      const msg = await client.fetchOne(String(m.uid), { uid: true, source: true }, { uid: true });
+      const source = msg && msg.source ? msg.source : Buffer.alloc(0);
+      const content = contentHeadersOnly(source);
+      if (readBodyDirect(content)) direct++;
+      const ours = await parseBody(ref(m.uid), source);
+      const theirs = await parseWithMailparser(content);
+      expect({ html: ours.html, text: ours.text, attachments: ours.attachments }, m.name).toEqual({
+        html: theirs.html,
+        text: theirs.text,
+        attachments: theirs.attachments.map(attachmentMeta),
+      });
+    }
+    expect(direct).toBeGreaterThan(messages.length / 2);
   });
 
   it('keeps the text of a message whose text parts the server returns empty', async () => {
