@@ -82,9 +82,12 @@ describe('initial sync', () => {
     }
     expect(partials).toBeGreaterThan(1);
 
-    // Reset before anything else for the folder, cursor last, progress to the end.
+    // Reset before anything else for the folder, cursor last, progress to the end. The batcher
+    // sends a cursor at once and the progress after it in the next batch (up to its flushMs
+    // later), so the model can be in sync a moment before it says so.
     const big = timeline.filter((t) => 'path' in t.delta && t.delta.path === 'Big').map((t) => t.delta.kind);
     expect(big[0]).toBe('reset');
+    await until('the final progress', () => h.model.progress.get(`${h.accountId}\u0000Big`)?.done === true, 2_000);
     const progress = h.model.progress.get(`${h.accountId}\u0000Big`);
     expect(progress).toMatchObject({ synced: COUNT, total: COUNT, done: true });
   });
