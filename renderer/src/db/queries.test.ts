@@ -13,7 +13,7 @@ import {
   pageCursorOf,
   unifiedInbox,
 } from './queries';
-import { anchorsReach, buildFolderAnchors, clearAnchors, hasAnchors, useAnchorStorage } from './folder-anchors';
+import { anchorBefore, anchorsReach, buildFolderAnchors, clearAnchors, hasAnchors, useAnchorStorage } from './folder-anchors';
 import { removeAccount } from './remove-account';
 import type { MessageRecord, PetrelDb } from './schema';
 import { A, B, cursor, folderInfo, foldersDelta, header, newDb, upsert } from './test-fixtures';
@@ -202,8 +202,11 @@ describe('folderMessages by offset', () => {
         upsert(A, 'INBOX', msgs.map((m) => ({ ...m, uidValidity: '2' })), '2'),
       ]);
       clearAnchors({ memoryOnly: true });
+      expect(anchorBefore(d, A, 'INBOX', 75)?.uidValidity).toBe('1');
       expect((await folderMessages(d, A, 'INBOX', { offset: 75, limit: 5 })).map((m) => m.uid)).toEqual(expected.slice(75, 80));
-      expect(hasAnchors(d, A, 'INBOX')).toBe(false);
+      // The stale anchors are dropped at once. New ones are read in the background right away (no
+      // read yet since the restart), so they may already be there: read at the new UIDVALIDITY.
+      expect([undefined, '2']).toContain(anchorBefore(d, A, 'INBOX', 75)?.uidValidity);
     } finally {
       counts.mockRestore();
       clearAnchors();
