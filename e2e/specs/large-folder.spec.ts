@@ -37,6 +37,14 @@ function bulk(i: number): string {
 }
 
 /**
+ * Message numbers in the order they reach the mailbox, oldest first, as mail arrives: the
+ * newest message has the highest UID, so a first sync (highest UIDs first) stores it first.
+ */
+function arrivalOrder(total: number): number[] {
+  return Array.from({ length: total }, (_, k) => total - 1 - k);
+}
+
+/**
  * Every rendered row (none still loading) shows the message its position says, once the list
  * shows the part of the folder `at` accepts (a scroll is applied on the list's next frame, so
  * right after setting scrollTop the rows of the previous place can still be all there is).
@@ -74,7 +82,7 @@ test('a 100k-message folder syncs, opens newest first, and shows the right rows 
     servers,
     'carol',
     'INBOX',
-    Array.from({ length: TOTAL }, (_, i) => ({ raw: bulk(i), flags: i % 3 === 0 ? [] : ['\\Seen'] })),
+    arrivalOrder(TOTAL).map((i) => ({ raw: bulk(i), flags: i % 3 === 0 ? [] : ['\\Seen'] })),
   );
   // Dovecot's cache built ahead, as a long-lived mailbox has it (else the first FETCH builds it).
   await servers.doveadm(['index', '-u', carol.login, 'INBOX']);
@@ -120,7 +128,7 @@ test('a first sync cut short by quitting the app continues after a restart, keep
     servers,
     'carol',
     'INBOX',
-    Array.from({ length: total }, (_, i) => ({ raw: bulk(i), flags: ['\\Seen'] })),
+    arrivalOrder(total).map((i) => ({ raw: bulk(i), flags: ['\\Seen'] })),
   );
   await servers.doveadm(['index', '-u', carol.login, 'INBOX']);
   const dataDir = await tempDataDir();
