@@ -55,10 +55,15 @@ describe('verifying account settings against the real servers', () => {
 
   it('refuses to send a password unencrypted where the server forbids it', async () => {
     const res = await verifyAccount(
-      draft({ imap: { host: servers.imap.strictHost, port: servers.imap.starttlsPort, security: 'none', username: alice.login } }),
+      draft({
+        imap: { host: servers.imap.strictHost, port: servers.imap.starttlsPort, security: 'none', username: alice.login },
+        // Postfix offers AUTH on submission only after STARTTLS: without it, sending could never work.
+        smtp: { host: 'localhost', port: servers.smtp.submissionPort, security: 'none', username: alice.login },
+      }),
       { password: alice.password },
     );
     expect(code(res.imap)).toBe('NO_AUTH_MECHANISM');
+    expect(code(res.smtp)).toBe('NO_AUTH_MECHANISM');
   });
 
   it('shows an untrusted certificate with its fingerprint; trusting it connects; a changed one is refused', async () => {

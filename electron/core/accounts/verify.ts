@@ -1,8 +1,8 @@
 import { ImapFlow } from 'imapflow';
-import { createTransport } from 'nodemailer';
 import type { AccountDraft, CheckResult, ServerSettings, VerifyResult } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
 import { imapClientOptions } from '../imap/client-options';
+import { smtpConnection } from '../lazy-modules';
 import { inspectCertificate } from '../net/inspect-certificate';
 import { mapServerError, type ServerRef } from '../net/map-error';
 import { tlsOptionsFor } from '../net/tls-trust';
@@ -84,15 +84,20 @@ async function verifyImap(draft: AccountDraft, password: string, timeoutMs: numb
   }
 }
 
+/**
+ * EHLO, STARTTLS when asked, AUTH, QUIT: the steps of a submission up to the message, on
+ * nodemailer's SMTPConnection as the outbox uses it (outbox/smtp.ts). A server that offers no
+ * sign-in over this connection is refused here as the outbox would refuse it later.
+ */
 async function verifySmtp(draft: AccountDraft, password: string, timeoutMs: number): Promise<string | undefined> {
   const s = draft.smtp;
-  const transport = createTransport({
+  const Connection = await smtpConnection();
+  const conn = new Connection({
     host: s.host,
     port: s.port,
     secure: s.security === 'tls',
     requireTLS: s.security === 'starttls',
     ignoreTLS: s.security === 'none',
-    auth: { user: s.username, pass: password },
     tls: tlsOptionsFor(s.host, s.port, draft.pins),
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,
@@ -100,11 +105,24 @@ async function verifySmtp(draft: AccountDraft, password: string, timeoutMs: numb
     logger: false,
     debug: false,
   });
+  // Failures come as an 'error' event and to the pending callback: the first settles the step.
+  let fail: (e: unknown) => void = () => undefined;
+  conn.on('error', (e: unknown) => fail(e));
+  const step = (run: (done: (err?: unknown) => void) => void) =>
+    new Promise<void>((resolve, reject) => {
+      fail = reject;
+      run((err) => (err ? reject(err) : resolve()));
+    });
   try {
-    // verify() does EHLO, STARTTLS when asked, and AUTH, then QUITs.
-    await transport.verify();
+    await step((done) => conn.connect((err) => done(err)));
+    if (!conn.allowsAuth) {
+      throw new PetrelError('NO_AUTH_MECHANISM', `The SMTP server ${s.host}:${s.port} offers no sign-in over this connection, so Petrel cannot send through it.`);
+    }
+    await step((done) => conn.login({ user: s.username, pass: password }, (err) => done(err)));
+    conn.quit();
     return undefined;
-  } finally {
-    transport.close();
+  } catch (e) {
+    conn.close();
+    throw e;
   }
 }

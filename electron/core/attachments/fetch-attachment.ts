@@ -15,10 +15,10 @@
  * Either way the message may be at most FULL_MESSAGE_LIMIT bytes.
  */
 import type { ImapFlow, MessageStructureObject } from 'imapflow';
-import { simpleParser } from 'mailparser';
 import type { Readable } from 'node:stream';
 import type { AttachmentContent, AttachmentRef } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
+import { mailparser } from '../lazy-modules';
 import { attachmentMeta } from '../sync/body-fetcher';
 
 /** The largest whole message parsed to find an attachment in it (raw bytes). */
@@ -174,6 +174,7 @@ export async function fetchAttachment(client: ImapFlow, ref: AttachmentRef, opti
   if (!download.content) throw gone('message');
   const source = await readAll(download.content, FULL_MESSAGE_LIMIT);
   if (!source) throw wholeMessageTooLarge();
+  const { simpleParser } = await mailparser();
   const parsed = await simpleParser(source, { skipTextToHtml: true, skipTextLinks: true, skipHtmlToText: true });
   const index = parsed.attachments.findIndex((a, i) => attachmentMeta(a, i).partId === ref.partId);
   const found = parsed.attachments[index];

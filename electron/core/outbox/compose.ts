@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { domainToASCII } from 'node:url';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import {
   MAX_ATTACHMENTS_BYTES,
   MAX_MESSAGE_BYTES,
@@ -17,6 +16,7 @@ import {
 } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
 import { htmlToText } from './html-to-text';
+import { mailComposer } from '../lazy-modules';
 
 export interface BuildOptions {
   /**
@@ -73,6 +73,7 @@ export async function buildMessage(input: ComposeInput, from: { name: string; ad
   const date = options.date ?? new Date();
   const html = input.html?.trim() ? input.html : undefined;
   const text = html !== undefined && !input.text.trim() ? htmlToText(html) : input.text;
+  const MailComposer = await mailComposer();
   const composer = new MailComposer({
     from: toNode(from),
     to: input.to.map(toNode),

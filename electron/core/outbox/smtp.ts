@@ -9,9 +9,10 @@
  * server, is *uncertain*: the server may have accepted it just before the connection broke.
  */
 import { Readable } from 'node:stream';
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { CertificatePin, Envelope, RejectedRecipient, ServerSettings } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
+import { smtpConnection } from '../lazy-modules';
 import { tlsOptionsFor } from '../net/tls-trust';
 import { serverWords } from './send-errors';
 
@@ -50,7 +51,8 @@ const EHLO_NAME = '[127.0.0.1]';
 
 export async function submitOverSmtp(s: SmtpSubmission): Promise<SmtpOutcome> {
   const connectMs = s.timeouts?.connectMs ?? 30_000;
-  const conn = new SMTPConnection({
+  const Connection = await smtpConnection();
+  const conn = new Connection({
     host: s.server.host,
     port: s.server.port,
     secure: s.server.security === 'tls',

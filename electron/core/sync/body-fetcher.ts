@@ -15,12 +15,13 @@
  * The offline download (renderer/src/db/body-prefetch.ts) asks for batches with `fetchMany`.
  */
 import type { FetchMessageObject, ImapFlow } from 'imapflow';
-import { simpleParser, type Attachment } from 'mailparser';
+import type { Attachment } from 'mailparser';
 import type { AttachmentMeta, MessageBody } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
 import type { Logger } from '../log';
 import { readBodyDirect } from './body-direct';
 import { fetchEach, supportsFetchEach } from './fetch-headers';
+import { mailparser } from '../lazy-modules';
 import { assembleMessage, planBody, PRUNE_MIN_BYTES, type BodyPlan } from './body-parts';
 
 export interface BodyRef {
@@ -105,6 +106,8 @@ export async function parseBody(ref: BodyRef, source: Buffer, prunedSizes?: Read
 
 /** The shapes readBodyDirect leaves aside, read by mailparser. */
 export async function parseWithMailparser(content: Buffer): Promise<{ html: string | null; text: string | null; attachments: AttachmentFields[] }> {
+  // Loaded on first use (lazy-modules.ts): the header sync never needs it.
+  const { simpleParser } = await mailparser();
   // No checksums: nothing reads them, and they cost a hash over every attachment's bytes.
   const parsed = await simpleParser(content, { skipTextToHtml: true, skipTextLinks: true, checksumAlgo: false });
   return { html: typeof parsed.html === 'string' ? parsed.html : null, text: parsed.text ?? null, attachments: parsed.attachments };
