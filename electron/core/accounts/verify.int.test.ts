@@ -64,6 +64,7 @@ describe('verifying account settings against the real servers', () => {
     );
     expect(code(res.imap)).toBe('NO_AUTH_MECHANISM');
     expect(code(res.smtp)).toBe('NO_AUTH_MECHANISM');
+    expect(res.smtp.ok ? '' : res.smtp.error.message).toMatch(/offers no sign-in unencrypted; choose STARTTLS or SSL\/TLS/);
   });
 
   it('shows an untrusted certificate with its fingerprint; trusting it connects; a changed one is refused', async () => {

@@ -116,7 +116,8 @@ async function verifySmtp(draft: AccountDraft, password: string, timeoutMs: numb
   try {
     await step((done) => conn.connect((err) => done(err)));
     if (!conn.allowsAuth) {
-      throw new PetrelError('NO_AUTH_MECHANISM', `The SMTP server ${s.host}:${s.port} offers no sign-in over this connection, so Petrel cannot send through it.`);
+      const fix = s.security === 'none' ? ' unencrypted; choose STARTTLS or SSL/TLS for it' : ' over this connection, so Petrel cannot send through it';
+      throw new PetrelError('NO_AUTH_MECHANISM', `The SMTP server ${s.host}:${s.port} offers no sign-in${fix}.`);
     }
     await step((done) => conn.login({ user: s.username, pass: password }, (err) => done(err)));
     conn.quit();
