@@ -49,7 +49,7 @@ function arrivalOrder(total: number): number[] {
  * shows the part of the folder `at` accepts (a scroll is applied on the list's next frame, so
  * right after setting scrollTop the rows of the previous place can still be all there is).
  */
-async function expectRowsInPlace(list: Locator, at: (positions: number[]) => boolean, where: string): Promise<number[]> {
+async function expectRowsInPlace(list: Locator, at: (positions: number[]) => boolean, where: string, scroll?: () => Promise<unknown>): Promise<number[]> {
   const rows = list.getByRole('option');
   const snapshot = () =>
     rows.evaluateAll((els) => els.map((el) => ({ pos: Number(el.getAttribute('aria-posinset')), label: el.getAttribute('aria-label') ?? '' })));
@@ -58,6 +58,8 @@ async function expectRowsInPlace(list: Locator, at: (positions: number[]) => boo
   let seen: Awaited<ReturnType<typeof snapshot>> = [];
   await expect
     .poll(async () => {
+      // Scrolled again each time where asked: the list may have grown since the last try.
+      await scroll?.();
       seen = await snapshot();
       const loading = seen.filter((r) => r.label === 'Loading').length;
       const positions = seen.map((r) => r.pos);
@@ -161,11 +163,13 @@ test('a first sync cut short by quitting the app continues after a restart, keep
     await expect.poll(() => /continuing an initial sync cut off earlier \{"remaining":(\d+),"total":60000\}/.test(host.log()), { timeout: 60_000 }).toBe(true);
     const remaining = Number(/continuing an initial sync cut off earlier \{"remaining":(\d+)/.exec(host.log())![1]);
     expect(remaining).toBeLessThanOrEqual(total - before);
-    // Done: the progress line goes away.
-    await expect(page.getByTestId('sync-activity')).toHaveCount(0, { timeout: 300_000 });
+    // Done: every message is in the list, and the progress line goes away. (The line alone is
+    // no proof: right after the reload it may not have appeared yet.)
+    await expect(page.getByTestId('message-count')).toHaveText(`${total.toLocaleString('en-US')} messages`, { timeout: 300_000 });
+    await expect(page.getByTestId('sync-activity')).toHaveCount(0, { timeout: 60_000 });
     // The older messages fetched after the restart sit where they belong.
-    await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
-    expect(Math.max(...(await expectRowsInPlace(list, atEnd(total), 'at the end')))).toBe(total);
+    const toEnd = () => list.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    expect(Math.max(...(await expectRowsInPlace(list, atEnd(total), 'at the end', toEnd)))).toBe(total);
   } finally {
     await host.stop();
   }
