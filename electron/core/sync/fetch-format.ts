@@ -7,14 +7,16 @@
  * per item, and hashes path:UIDVALIDITY:UID into an `id` (MD5) that the engine never reads. In
  * a CPU profile of the 100k first sync those were ~15% of the host's CPU time. Here an item is
  * recognised by its atom, and every value still goes through imapflow's own readers
- * (parseEnvelope, parseBodystructure, getStringList and its number checks), so the result is
- * the same; fetch-format.test.ts compares the two readings.
+ * (parseBodystructure, getStringList and its number checks; parseEnvelope as a copy that caches
+ * decoded words, envelope.ts), so the result is the same; fetch-format.test.ts compares the two
+ * readings.
  *
  * A response with anything else in it (an item not asked for, a partial section) returns null:
  * the caller then reads it with formatMessageResponse, as before.
  */
 import type { FetchMessageObject, ImapAttributeList, ImapResponse, MailboxObject } from 'imapflow';
-import { getStringList, getStringValue, parseBigIntValue, parseBodystructure, parseEnvelope, parseUintValue } from 'imapflow/lib/tools';
+import { getStringList, getStringValue, parseBigIntValue, parseBodystructure, parseUintValue } from 'imapflow/lib/tools';
+import { parseEnvelope } from './envelope';
 
 /** imapflow's bound for UIDs and counts (MAX_UINT32_DIGITS). */
 const UINT32_DIGITS = 10;
