@@ -2,19 +2,8 @@ import type { ImapAttributeList } from 'imapflow';
 import { parseEnvelope as imapflowParseEnvelope } from 'imapflow/lib/tools';
 import libmime from 'libmime';
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../../bench/corpus';
 import { decodeWords, parseEnvelope } from './envelope';
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PLAIN = ['Ann', 'Bo Lee', '"Quoted Name"', '""', '"', 'a "b" c', '', ' spaced ', 'x=y', '=?', '?=', '= ?', '__\u0000JOIN\u0000__', 'Grüße', '日本'];
 const WORDS = [
