@@ -12,7 +12,23 @@ export const SCHEMAS: Record<string, string | null> = {
   'without inboxDate': '[accountId+path+uid], [accountId+path+date], messageId, *references',
   'date index only': '[accountId+path+uid], [accountId+path+date]',
   'primary key only': '[accountId+path+uid]',
+  // The same as `app` and `primary key only`, in a Chromium started with BACKENDS' flags.
+  'app, SQLite': null,
+  'primary key, SQLite': '[accountId+path+uid]',
 };
+
+/**
+ * Chromium's IndexedDB on SQLite (in development in Chromium; rolled out by Chrome to new
+ * stores from 2026), for the rows named so. Not used by the app: in Debian's Chromium 156 the
+ * flag hides and deletes a profile's existing LevelDB databases (see bench/analysis.md).
+ */
+export const BACKENDS: Record<string, readonly string[]> = { SQLite: ['--enable-features=IdbSqliteBackingStore'] };
+
+/** The Chromium flags a row of SCHEMAS needs (its name ends with a BACKENDS key). */
+export function backendArgs(schema: string): readonly string[] {
+  const backend = Object.keys(BACKENDS).find((b) => schema.endsWith(`, ${b}`));
+  return backend ? BACKENDS[backend]! : [];
+}
 
 const WORDS = 'the quarterly budget review meeting notes project update lunch invoice travel plan design draft schedule report release team offsite agenda contract renewal'.split(' ');
 

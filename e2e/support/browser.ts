@@ -20,17 +20,18 @@ export const CHROMIUM_ARGS: readonly string[] = [
  * Debian's Chromium with a fresh profile. HOME and XDG_* point into the temp profile
  * because Debian's Chromium writes into $HOME; the flags keep it off the network.
  */
-export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<{ context: BrowserContext; profileDir: string; close(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'petrel-chromium-'));
   const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
-    args: [...CHROMIUM_ARGS],
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), XDG_CACHE_HOME: join(dir, 'cache') },
     viewport: { width: 1280, height: 800 },
   });
   return {
     context,
+    profileDir: join(dir, 'profile'),
     close: async () => {
       await context.close();
       await rm(dir, { recursive: true, force: true });
