@@ -298,6 +298,8 @@ async function main(): Promise<number> {
     });
   }
   const loadBefore = os.loadavg()[0]!;
+  // The commit and the tree as measured: edits or commits during a long run must not relabel it.
+  const measured = versions();
   say(`Petrel benchmark: ${o.quick ? 'quick' : 'full'} (INBOX of ${o.size.toLocaleString('en-US')}, ${o.runs} run(s) each), work in ${run.workDir}`);
   try {
     await measureAll(run);
@@ -311,7 +313,7 @@ async function main(): Promise<number> {
   if (o.size !== 100_000) notes.push(`The big INBOX held ${o.size.toLocaleString('en-US')} messages, not 100k: the *_100k_* names are kept.`);
   if (o.bodies !== 10_000) notes.push(`The offline-download folder held ${o.bodies.toLocaleString('en-US')} messages, not 10k.`);
   const report = buildReport(METRICS, rec.series, BASELINES, {
-    versions: versions(),
+    versions: measured,
     corpus: Object.fromEntries(Object.entries(run.corpus).map(([k, r]) => [k, { messages: r.count, mib: Math.round(r.bytes / 2 ** 20), writeMs: r.generateAndWriteMs, indexMs: r.indexMs }])),
     mode: `${o.quick ? 'quick' : 'full'}, ${o.runs} run(s), INBOX ${o.size}, offline folder ${o.bodies}`,
     notes,
