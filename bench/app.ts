@@ -263,6 +263,10 @@ export class AppSession {
     return this.page.evaluate(([a, n, r, ms]) => (window as unknown as BenchWindow).__bench.openFolder(a, n, r, ms), [accountId, name, rows, timeoutMs] as const);
   }
 
+  openUnified(rows: number, timeoutMs: number): Promise<{ ms: number }> {
+    return this.page.evaluate(([r, ms]) => (window as unknown as BenchWindow).__bench.openUnified(r, ms), [rows, timeoutMs] as const);
+  }
+
   jumpToMiddle(listPrefix: string, timeoutMs: number): Promise<{ ms: number; first: number }> {
     return this.page.evaluate(([l, ms]) => (window as unknown as BenchWindow).__bench.jumpToMiddle(l, ms), [listPrefix, timeoutMs] as const);
   }
@@ -378,6 +382,7 @@ interface BenchWindow {
     armed(key: string): Promise<number>;
     openFolder(accountId: string, name: string, rows: number, timeoutMs: number): Promise<{ at: number; ms: number }>;
     jumpToMiddle(listPrefix: string, timeoutMs: number): Promise<{ ms: number; first: number }>;
+    openUnified(rows: number, timeoutMs: number): Promise<{ ms: number }>;
     bodiesWanted(accountId: string, path: string, maxBytes: number): Promise<number>;
     bodiesStored(accountId: string, path: string): Promise<number>;
     search(query: string, timeoutMs: number): Promise<SearchTiming>;

@@ -9,7 +9,8 @@ import { PetrelDb } from '../renderer/src/db/schema';
 export const SCHEMAS: Record<string, string | null> = {
   // null: the app's own schema (renderer/src/db/schema.ts).
   app: null,
-  'without inboxDate': '[accountId+path+uid], [accountId+path+date], messageId, *references',
+  // Schema version 4's, with the unified inbox's index (dropped in version 5).
+  'with inboxDate': '[accountId+path+uid], [accountId+path+date], inboxDate, messageId, *references',
   'date index only': '[accountId+path+uid], [accountId+path+date]',
   'primary key only': '[accountId+path+uid]',
   // The same as `app` and `primary key only`, in a Chromium started with BACKENDS' flags.
@@ -42,7 +43,7 @@ function phrase(r: () => number, n: number): string {
 }
 
 /** Records as toRecord (renderer/src/db/apply-deltas.ts) makes them, for one INBOX. */
-export function records(n: number): Record<string, unknown>[] {
+export function records(n: number, inboxDate = false): Record<string, unknown>[] {
   const r = random(42);
   const out: Record<string, unknown>[] = [];
   for (let i = 1; i <= n; i++) {
@@ -73,7 +74,7 @@ export function records(n: number): Record<string, unknown>[] {
       preview: phrase(r, 30).slice(0, 200),
       seen: 1,
       flagged: 0,
-      inboxDate: date,
+      ...(inboxDate ? { inboxDate: date } : {}),
     });
   }
   return out;
@@ -81,7 +82,7 @@ export function records(n: number): Record<string, unknown>[] {
 
 /** Writes `n` records with the named schema; resolves the wall time of the writes alone. */
 export async function write(schema: string, n: number, batch: number): Promise<number> {
-  const all = records(n);
+  const all = records(n, schema === 'with inboxDate');
   const name = `idb-writes-${Date.now()}`;
   let db: Dexie;
   const stores = SCHEMAS[schema];

@@ -169,6 +169,20 @@ export async function folderOpen(session: AppSession, accountId: string, other: 
   return { openMs: open.ms, middleMs: middle.ms, searchPhase };
 }
 
+/**
+ * The unified inbox (every account's INBOX merged, renderer/src/db/unified-inbox.ts): click
+ * "All inboxes" after `other`, then scroll to its middle.
+ */
+export async function unifiedOpen(session: AppSession, accountId: string, other: string): Promise<{ openMs: number; middleMs: number }> {
+  await session.openFolder(accountId, other, 1, 30_000);
+  await sleep(300);
+  const open = await session.openUnified(50, 30_000);
+  await sleep(300);
+  const middle = await session.jumpToMiddle('Messages in All inboxes', 30_000);
+  await sleep(300);
+  return { openMs: open.ms, middleMs: middle.ms };
+}
+
 /** Shows a folder's list from its top (opening `other` first: the list keeps its scroll position otherwise). */
 export async function showFolder(session: AppSession, accountId: string, name: string, other: string): Promise<void> {
   await session.openFolder(accountId, other, 1, 30_000);

@@ -232,6 +232,16 @@ export const INSTALL = `(() => {
       await whenDom(() => rowsReady('Messages in ' + name + ' ', 1, n, null), timeoutMs);
       return { at: t0, ms: performance.now() - p0 };
     },
+    // Clicks "All inboxes" (the unified inbox) and times until rows 1..n of its list are shown.
+    openUnified: async (n, timeoutMs) => {
+      const nav = document.querySelector('nav[aria-label="All accounts"]');
+      const item = nav && Array.from(nav.querySelectorAll('button, [role="treeitem"], a')).find((t) => (t.getAttribute('aria-label') || '').startsWith('All inboxes'));
+      if (!item) throw new Error('no All inboxes');
+      const p0 = performance.now();
+      item.click();
+      await whenDom(() => rowsReady('Messages in All inboxes', 1, n, null), timeoutMs);
+      return { ms: performance.now() - p0 };
+    },
     // Scrolls the list to its middle and times until the rows on screen there are shown.
     jumpToMiddle: async (listPrefix, timeoutMs) => {
       const { list } = optionsIn(listPrefix);

@@ -15,7 +15,7 @@ import type { AppEnv, AppSession } from './app';
 import { appendDeliverer, ensureMbsync, idleDelay, imapflowFetch, mbsyncPull, smtpDeliverer } from './baselines';
 import { deliverCorpus, type DeliveryReport } from './corpus';
 import { cpuMeter, formatCpu } from './cpu';
-import { addAndSync, atRest, FlagFlipper, folderOpen, initialSync, offlineBodies, push, resyncAfterFlags, resyncNoChange, searchQueries, showFolder } from './measure';
+import { addAndSync, atRest, FlagFlipper, folderOpen, initialSync, offlineBodies, push, resyncAfterFlags, resyncNoChange, searchQueries, showFolder, unifiedOpen } from './measure';
 import { BASELINES, FLAG_CHANGES, METRICS, SEARCH_QUERIES } from './metrics';
 import { keepProfiles, profileSummary, startRendererProfile, summarize } from './profile';
 import { baselineTable, buildReport, markdownTable, percentile, table, toJson, type Report } from './report';
@@ -194,7 +194,7 @@ async function measureAll(run: Run): Promise<void> {
       await append.close();
     }
   });
-  if (runs(o, 'search') || runs(o, 'rest')) await rec.step('app: two more accounts', async () => {
+  if (runs(o, 'search') || runs(o, 'unified') || runs(o, 'rest')) await rec.step('app: two more accounts', async () => {
     await showFolder(app, accountId, 'Inbox', 'Archive');
     await addAndSync(app, bob, sizes.bob);
     await addAndSync(app, carol, sizes.carol);
@@ -210,6 +210,14 @@ async function measureAll(run: Run): Promise<void> {
       const took = res.flatMap((q) => (q.worker ? [q.worker.tookMs] : []));
       rec.add('search_100k_worker_answer_p50_ms', answered.length > 0 ? percentile(answered, 50) : null);
       rec.add('search_100k_worker_compute_p95_ms', took.length > 0 ? percentile(took, 95) : null);
+    }
+  });
+  if (runs(o, 'unified')) await rec.step('app: all inboxes, three accounts', async () => {
+    for (let r = 0; r < (o.quick ? 3 : Math.max(5, o.runs)); r++) {
+      const res = await unifiedOpen(app, accountId, 'Archive');
+      rec.add('unified_open_ms', res.openMs);
+      rec.add('unified_jump_middle_ms', res.middleMs);
+      say(`  run ${r + 1}: open ${fmtMs(res.openMs)}, middle ${fmtMs(res.middleMs)}`);
     }
   });
   if (runs(o, 'rest')) await rec.step('app: at rest, three accounts', async () => {

@@ -20,7 +20,7 @@ export interface Options {
   profileOut: string | null;
 }
 
-export const SCENARIOS = ['sync', 'resync', 'jump', 'push', 'search', 'rest', 'bodies'] as const;
+export const SCENARIOS = ['sync', 'resync', 'jump', 'push', 'search', 'unified', 'rest', 'bodies'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const USAGE = `npm run bench -- [options]

@@ -491,7 +491,6 @@ export function toRecord(h: MessageHeader): MessageRecord {
     preview: h.preview,
     ...flagBits(h.flags),
   };
-  if (isInboxPath(h.path)) record.inboxDate = date;
   return record;
 }
 

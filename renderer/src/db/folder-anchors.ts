@@ -205,6 +205,25 @@ export function anchorsCurrent(db: PetrelDb, accountId: string, path: string, ch
   return entry !== undefined && entry.anchors.every((a) => a.changes === changes);
 }
 
+/** An anchor and its position in the folder's list. */
+export interface AnchorAt {
+  position: number;
+  date: number;
+  uid: number;
+}
+
+/**
+ * Every anchor of the folder (position 0 first), when all of them were read or checked while the
+ * folder was at this `changes` and `uidValidity`, so each is exactly at its position; else null.
+ * The unified inbox (unified-inbox.ts) merges INBOXes by these.
+ */
+export function currentAnchors(db: PetrelDb, folder: Pick<FolderRecord, 'accountId' | 'path' | 'changes' | 'uidValidity'>): AnchorAt[] | null {
+  const entry = cache.get(cacheKey(db, folder.accountId, folder.path));
+  const changes = folder.changes ?? 0;
+  if (!entry || entry.uidValidity !== folder.uidValidity || !entry.anchors.every((a) => a.changes === changes)) return null;
+  return entry.anchors.map((a, i) => ({ position: i * entry.step, date: a.date, uid: a.uid }));
+}
+
 /** Whether anchors of the folder are cached (tests). */
 export function hasAnchors(db: PetrelDb, accountId: string, path: string): boolean {
   return cache.has(cacheKey(db, accountId, path));

@@ -1,5 +1,6 @@
 import { cmp, type Collection } from 'dexie';
 import { ANCHOR_STEP, anchorBefore, confirmAnchor, wantAnchors } from './folder-anchors';
+import { unifiedWindow } from './unified-inbox';
 import {
   accountRange,
   folderRange,
@@ -154,15 +155,24 @@ export interface UnifiedInboxOptions extends PageOptions {
   accountIds?: readonly string[];
 }
 
-/** The INBOX messages of all accounts, newest first. */
+/**
+ * The INBOX messages of all accounts, newest first (ties by primary key, highest first): every
+ * INBOX's list merged (unified-inbox.ts). Its length is the INBOX folders' `cachedTotal` summed.
+ */
 export function unifiedInbox(db: PetrelDb, page: UnifiedInboxOptions): Promise<MessageRecord[]> {
-  const after = page.after;
-  let range = (after ? db.messages.where('inboxDate').belowOrEqual(after.date) : db.messages.orderBy('inboxDate')).reverse();
-  if (page.accountIds) {
-    const ids = new Set(page.accountIds);
-    range = range.filter((m) => ids.has(m.accountId));
-  }
-  return paged(range, page);
+  return db.transaction('r', db.messages, db.folders, async () => {
+    const ids = page.accountIds ? new Set(page.accountIds) : null;
+    const inboxes = (await db.folders.toArray()).filter((f) => isInboxPath(f.path) && (!ids || ids.has(f.accountId)));
+    if (page.limit <= 0 || inboxes.length === 0) return [];
+    if (inboxes.length === 1) return folderMessages(db, inboxes[0]!.accountId, inboxes[0]!.path, page);
+    const after = page.after;
+    if (!after) return unifiedWindow(db, inboxes, page.offset ?? 0, page.limit);
+    // After a message: each INBOX's next entries, merged.
+    const want = (page.offset ?? 0) + page.limit;
+    const lists = await Promise.all(inboxes.map((f) => folderMessages(db, f.accountId, f.path, { limit: want, after })));
+    const merged = lists.flat().sort((a, b) => (a.date !== b.date ? b.date - a.date : cmp(messageKeyOf(b), messageKeyOf(a))));
+    return merged.slice(page.offset ?? 0, want);
+  });
 }
 
 function paged(range: Collection<MessageRecord, MessageKey>, page: PageOptions): Promise<MessageRecord[]> {

@@ -1,6 +1,6 @@
 import { cmp } from 'dexie';
 import { Flags, MAX_OPERATION_UIDS, type OperationDraft } from '../../../../shared/contract';
-import type { FolderRecord, MessageKey, MessageRecord, PetrelDb } from '../../db';
+import { isInboxPath, type FolderRecord, type MessageKey, type MessageRecord, type PetrelDb } from '../../db';
 
 /**
  * What the message actions do, as operation drafts (shared/contract/operations.ts), and the
@@ -137,7 +137,7 @@ export async function unifiedNeighbour(db: PetrelDb, removed: readonly MessageRe
   if (!first) return null;
   const key = (m: MessageRecord): MessageKey => [m.accountId, m.path, m.uid];
   const gone = new Set(removed.map((m) => key(m).join('\u0000')));
-  // List order (queries.ts unifiedInbox): inboxDate descending, then primary key descending.
+  // List order (queries.ts unifiedInbox): date descending, then primary key descending.
   const before = (a: MessageRecord, b: MessageRecord) => (a.date !== b.date ? a.date > b.date : cmp(key(a), key(b)) > 0);
   let lowest = first;
   let highest = first;
@@ -146,14 +146,33 @@ export async function unifiedNeighbour(db: PetrelDb, removed: readonly MessageRe
     if (before(m, highest)) highest = m;
   }
   const stays = (m: MessageRecord) => !gone.has(key(m).join('\u0000'));
-  const below = await db.messages
-    .where('inboxDate')
-    .belowOrEqual(lowest.date)
-    .reverse()
-    .filter((m) => stays(m) && before(lowest, m))
-    .first();
-  if (below) return below;
-  return (await db.messages.where('inboxDate').aboveOrEqual(highest.date).filter((m) => stays(m) && before(m, highest)).first()) ?? null;
+  // Each INBOX's nearest message below the removed ones (else above them); the nearest of those.
+  const inboxes = (await db.folders.toArray()).filter((f) => isInboxPath(f.path));
+  const index = db.messages.where('[accountId+path+date]');
+  const found = (ms: (MessageRecord | undefined)[]) => ms.filter((m): m is MessageRecord => m !== undefined);
+  const below = found(
+    await Promise.all(
+      inboxes.map((f) =>
+        index
+          .between([f.accountId, f.path, -Infinity], [f.accountId, f.path, lowest.date], true, true)
+          .reverse()
+          .filter((m) => stays(m) && before(lowest, m))
+          .first(),
+      ),
+    ),
+  );
+  if (below.length > 0) return below.reduce((a, b) => (before(a, b) ? a : b));
+  const above = found(
+    await Promise.all(
+      inboxes.map((f) =>
+        index
+          .between([f.accountId, f.path, highest.date], [f.accountId, f.path, Infinity], true, true)
+          .filter((m) => stays(m) && before(m, highest))
+          .first(),
+      ),
+    ),
+  );
+  return above.length > 0 ? above.reduce((a, b) => (before(a, b) ? b : a)) : null;
 }
 
 /** Special folders of an account, by role. */

@@ -84,39 +84,48 @@ export function MessageList(props: {
   const selected = new Set(props.selection.uids);
   const selAccount = props.selectionFolder?.accountId;
   const isSelected = (m: MessageRecord) => m.accountId === selAccount && selected.has(m.uid);
+  // The folders listed (the unified inbox: every INBOX) and the list's length.
   const info = useLiveQuery(
     async () => {
-      if (source.kind === 'folder') return (await folderQuery(db, source.accountId, source.path)) ?? null;
+      if (source.kind === 'folder') {
+        const f = await folderQuery(db, source.accountId, source.path);
+        return f ? { cachedTotal: f.cachedTotal, folders: [f] } : null;
+      }
       // The unified inbox is as long as the INBOXes' cached lists together (folder rows, no scan).
       const inboxes = (await allFolders(db)).filter((f) => isInboxPath(f.path));
-      return { cachedTotal: inboxes.reduce((n, f) => n + f.cachedTotal, 0) };
+      return { cachedTotal: inboxes.reduce((n, f) => n + f.cachedTotal, 0), folders: inboxes };
     },
     // `sourceKey` stands for the source.
     [db, sourceKey],
   );
   const count = info?.cachedTotal ?? 0;
-  const changes = info && 'changes' in info ? (info.changes ?? 0) : 0;
-  // A long folder: its jump anchors are read in the background, so a jump into it is quick. A
-  // folder without any is read soon after it opens (a jump a second later walked the index from
-  // the top: 230 ms of a 450 ms jump at 30k); one that grew, once its length has stayed the same
-  // for a while: three times the last gap between two lengths, at least ANCHORS_AFTER_MS. A
-  // first sync of 100k under load changes the length every 1-2 s, and reading anchors between
-  // its batches (each read walks the whole folder) ran 14 times in one sync.
+  // What the anchors below depend on: each long folder's length and `changes`.
+  const longFolders = (info?.folders ?? []).filter((f) => f.cachedTotal >= 2 * ANCHOR_STEP);
+  const anchorState = longFolders.map((f) => `${f.accountId}\u0000${f.path}\u0000${f.cachedTotal}\u0000${f.changes ?? 0}`).join('\u0001');
+  // A long folder: its jump anchors are read in the background, so a jump into it is quick (the
+  // unified inbox merges its INBOXes by theirs: unified-inbox.ts). A folder without any is read
+  // soon after it opens (a jump a second later walked the index from the top: 230 ms of a 450 ms
+  // jump at 30k); one that grew, once the list's length has stayed the same for a while: three
+  // times the last gap between two lengths, at least ANCHORS_AFTER_MS. A first sync of 100k
+  // under load changes the length every 1-2 s, and reading anchors between its batches (each
+  // read walks the whole folder) ran 14 times in one sync.
   const lengthSeen = useRef({ key: '', at: 0, gap: 0 });
   useEffect(() => {
     const seen = lengthSeen.current;
     const now = Date.now();
     lengthSeen.current = seen.key === sourceKey ? { key: sourceKey, at: now, gap: now - seen.at } : { key: sourceKey, at: now, gap: 0 };
-    if (source.kind !== 'folder' || count < 2 * ANCHOR_STEP) return;
-    const reach = anchorsReach(db, source.accountId, source.path);
-    // Anchors that reach the end and were read at the folder's present state need nothing;
-    // after new mail (or a move) they are read again once things settle, not on the next jump.
-    if (reach > count - ANCHOR_STEP && anchorsCurrent(db, source.accountId, source.path, changes)) return;
-    const delay = reach === 0 ? ANCHORS_FIRST_MS : Math.min(ANCHORS_MAX_WAIT_MS, Math.max(ANCHORS_AFTER_MS, 3 * lengthSeen.current.gap));
-    const timer = setTimeout(() => wantAnchors(db, source.accountId, source.path, { refresh: true }), delay);
-    return () => clearTimeout(timer);
-    // `sourceKey` stands for the source.
-  }, [db, sourceKey, count, changes]);
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    for (const f of longFolders) {
+      const reach = anchorsReach(db, f.accountId, f.path);
+      // Anchors that reach the end and were read at the folder's present state need nothing;
+      // after new mail (or a move) they are read again once things settle, not on the next jump.
+      if (reach > f.cachedTotal - ANCHOR_STEP && anchorsCurrent(db, f.accountId, f.path, f.changes ?? 0)) continue;
+      const delay = reach === 0 ? ANCHORS_FIRST_MS : Math.min(ANCHORS_MAX_WAIT_MS, Math.max(ANCHORS_AFTER_MS, 3 * lengthSeen.current.gap));
+      timers.push(setTimeout(() => wantAnchors(db, f.accountId, f.path, { refresh: true }), delay));
+    }
+    return () => timers.forEach(clearTimeout);
+    // `sourceKey` stands for the source, `anchorState` for the long folders' state.
+  }, [db, sourceKey, count, anchorState]);
   const virtual = useVirtualizer({
     count,
     getScrollElement: () => parent.current,
