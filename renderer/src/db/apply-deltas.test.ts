@@ -1,10 +1,11 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FolderCursor, SyncBatch, SyncDelta } from '../../../shared/contract';
-import { applyBatch } from './apply-deltas';
+import { applyBatch, Counts, RECENT_MAX } from './apply-deltas';
+import { placeAnchors, type AnchorEntry } from './folder-anchors';
 import { putBody } from './bodies';
 import { allCursors, countCached, folder, message, messageBody } from './queries';
-import type { PetrelDb } from './schema';
+import type { FolderRecord, PetrelDb } from './schema';
 import {
   A,
   B,
@@ -513,5 +514,138 @@ describe('the afterDeltas hook', () => {
       }),
     ).rejects.toThrow('hook failed');
     expect(await message(d, [A, 'INBOX', 2])).toBeUndefined();
+  });
+});
+
+const T0 = 1_700_000_000_000;
+
+describe('the folder change log (FolderRecord.recent, deep)', () => {
+  type Entry = { date: number; uid: number };
+  const listOf = (live: Map<number, number>): Entry[] =>
+    [...live].map(([uid, date]) => ({ uid, date })).sort((a, b) => b.date - a.date || b.uid - a.uid);
+  const emptyRow = (): FolderRecord => ({ ...folderInfo(A, 'INBOX'), cachedTotal: 0, cachedUnread: 0, uidValidity: '1', listed: true, total: 0, unread: 0 });
+  /** Anchors at every entry, read now. */
+  const snapshot = (live: Map<number, number>, row: FolderRecord): AnchorEntry[] => listOf(live).map((e) => ({ ...e, changes: row.changes ?? 0 }));
+  /** One transaction of changes through Counts, stored and read back as IndexedDB would. */
+  const transaction = (row: FolderRecord, change: (c: Counts) => void): FolderRecord => {
+    const counts = new Counts(row);
+    change(counts);
+    return JSON.parse(JSON.stringify(counts.into({ ...row }))) as FolderRecord;
+  };
+
+  it('places every anchor read between any two transactions where its message is now, or not at all', () => {
+    let placedAfterChanges = 0;
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const rand = rng(seed);
+      const pick = (n: number) => Math.floor(rand() * n);
+      let row = emptyRow();
+      const live = new Map<number, number>();
+      let uid = 1;
+      let oldest = T0;
+      const snapshots: AnchorEntry[][] = [];
+      for (let t = 0; t < 120; t++) {
+        const r = rand();
+        row = transaction(row, (c) => {
+          const add = (date: number) => {
+            live.set(uid, date);
+            c.add(1, { date, uid: uid++ });
+          };
+          if (r < 0.25) {
+            // A first sync's next batch: older than everything stored.
+            for (let n = pick(3 * RECENT_MAX); n >= 0; n--) add((oldest -= 1000 * (1 + pick(2))));
+          } else if (r < 0.45) {
+            for (let n = pick(RECENT_MAX / 2); n >= 0; n--) add(T0 + pick(500) * 1000);
+          } else if (r < 0.6) {
+            for (let n = pick(5); n >= 0; n--) add(oldest + pick(2000) * 1000);
+          } else if (r < 0.75 && live.size > 0) {
+            for (const e of listOf(live).filter(() => rand() < 0.05)) {
+              live.delete(e.uid);
+              c.remove(1, e);
+            }
+          } else if (r < 0.9 && live.size > 0) {
+            const uids = [...live.keys()];
+            for (let n = pick(4); n >= 0; n--) {
+              const u = uids[pick(uids.length)]!;
+              const to = { uid: u, date: oldest + pick(3000) * 1000 };
+              c.moved({ uid: u, date: live.get(u)! }, to);
+              live.set(u, to.date);
+            }
+          } else if (r < 0.93) {
+            c.removeAll();
+            live.clear();
+          }
+        });
+        // Anchors every 7th entry; the last few reads.
+        if (rand() < 0.5) snapshots.push(snapshot(live, row).filter((_, i) => i % 7 === 0));
+        if (snapshots.length > 8) snapshots.shift();
+        const where = new Map(listOf(live).map((e, i) => [`${e.date}:${e.uid}`, i]));
+        for (const snap of snapshots) {
+          const placed = placeAnchors(snap, 7, row);
+          for (const a of placed?.anchors ?? []) {
+            expect(where.get(`${a.date}:${a.uid}`), `seed ${seed}, transaction ${t}`).toBe(a.position);
+            if (snap[0]!.changes !== (row.changes ?? 0)) placedAfterChanges++;
+          }
+        }
+      }
+    }
+    expect(placedAfterChanges).toBeGreaterThan(2000);
+  });
+
+  it('never misplaces an anchor once the deep log has merged its oldest points', () => {
+    let row = emptyRow();
+    const live = new Map<number, number>();
+    let uid = 1;
+    let oldest = T0;
+    const change = (n: number, date: () => number) =>
+      (row = transaction(row, (c) => {
+        for (let i = 0; i < n; i++) {
+          const e = { uid: uid++, date: date() };
+          live.set(e.uid, e.date);
+          c.add(1, e);
+        }
+      }));
+    // Anchors read after a first batch; one new message on top (it stays in the log for now);
+    // then more batches of older mail than the deep log keeps points for: the new message leaves
+    // the log with the first of them, and the points must keep saying it is above the anchors.
+    change(100, () => (oldest -= 1000));
+    const early = snapshot(live, row).filter((_, i) => i % 5 === 0);
+    change(1, () => T0 + 1e6);
+    for (let b = 0; b < 60; b++) {
+      change(100, () => (oldest -= 1000));
+      const where = new Map(listOf(live).map((e, i) => [`${e.date}:${e.uid}`, i]));
+      for (const a of placeAnchors(early, 5, row)?.anchors ?? []) expect(where.get(`${a.date}:${a.uid}`), `batch ${b}`).toBe(a.position);
+    }
+    expect(row.deep!.steps.length / 3).toBeGreaterThanOrEqual(16);
+  });
+
+  it('keeps anchors placed through a first sync of many batches, and drops them after more new mail than it keeps', () => {
+    let row = emptyRow();
+    const live = new Map<number, number>();
+    let uid = 1;
+    const batch = (n: number, date: (i: number) => number) =>
+      (row = transaction(row, (c) => {
+        for (let i = 0; i < n; i++) {
+          const e = { uid: uid++, date: date(i) };
+          live.set(e.uid, e.date);
+          c.add(1, e);
+        }
+      }));
+    batch(500, (i) => T0 - i * 1000);
+    const early = snapshot(live, row);
+    // Fewer batches than the deep log keeps points for (older anchors may stop being placed).
+    for (let b = 1; b <= 25; b++) batch(500, (i) => T0 - (b * 500 + i) * 1000);
+    const placed = placeAnchors(early, 1, row)!;
+    expect(placed.all).toBe(true);
+    expect(placed.anchors.map((a) => a.position)).toEqual(early.map((_, i) => i));
+    // New mail on top: placed one further down, while the log holds it...
+    batch(3, (i) => T0 + (i + 1) * 1000);
+    expect(placeAnchors(early, 1, row)!.anchors[0]!.position).toBe(3);
+    // ...and not at all once it does not.
+    batch(RECENT_MAX, (i) => T0 + (i + 10) * 1000);
+    expect(placeAnchors(early, 1, row)).toBeNull();
+    // A reset: nothing read before it is placed.
+    const late = snapshot(live, row);
+    row = transaction(row, (c) => c.removeAll());
+    expect(placeAnchors(late, 1, row)).toBeNull();
   });
 });

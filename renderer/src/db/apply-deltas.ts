@@ -267,6 +267,9 @@ async function applyFolders(db: PetrelDb, d: DeltaOf<'folders'>): Promise<boolea
       uidValidity: old?.uidValidity ?? null,
       listed: true,
       ...(old?.changes !== undefined ? { changes: old.changes } : {}),
+      ...(old?.recent !== undefined ? { recent: old.recent } : {}),
+      ...(old?.recentFrom !== undefined ? { recentFrom: old.recentFrom } : {}),
+      ...(old?.deep !== undefined ? { deep: old.deep } : {}),
     };
     if (!old || !sameJson(old, row)) puts.push(row);
   }
@@ -285,7 +288,7 @@ async function applyReset(db: PetrelDb, d: DeltaOf<'reset'>): Promise<boolean> {
   const old = await db.folders.get([d.accountId, d.path]);
   const row = { ...(old ?? placeholder(d.accountId, d.path)), uidValidity: d.uidValidity };
   await deleteFolderData(db, d.accountId, d.path);
-  new Counts(row).removeMany(row.cachedTotal, row.cachedUnread).into(row);
+  new Counts(row).removeAll().into(row);
   await putFolderIfChanged(db, old, row);
   return true;
 }
@@ -330,9 +333,9 @@ async function applyUpsert(db: PetrelDb, d: DeltaOf<'upsert'>): Promise<boolean>
     if (prev) {
       if (isOlder(next.modseq, prev.modseq) || sameJson(prev, next)) continue;
       counts.seenChanged(prev.seen, next.seen);
-      if (prev.date !== next.date) counts.moved();
+      if (prev.date !== next.date) counts.moved(prev, next);
     } else {
-      counts.add(next.seen);
+      counts.add(next.seen, next);
     }
     puts.push(next);
   }
@@ -401,7 +404,7 @@ async function removeCached(db: PetrelDb, row: FolderRecord, messages: Iterable<
   const counts = new Counts(row);
   const keys: MessageKey[] = [];
   for (const m of messages) {
-    counts.remove(m.seen);
+    counts.remove(m.seen, m);
     keys.push([m.accountId, m.path, m.uid]);
   }
   if (keys.length === 0) return;
@@ -514,6 +517,19 @@ function sameJson(a: unknown, b: unknown): boolean {
 // ---------------------------------------------------------------------------------------------
 // Counts (see the header comment); operations' local phase (renderer/src/ops) uses them too.
 
+/** A message's place in its folder's list: what the list's change log records. */
+export interface ListEntry {
+  date: number;
+  uid: number;
+}
+
+/**
+ * Changes kept in a folder row's `recent` log (FolderRecord): enough for the mail that arrives
+ * between two reads of a folder's jump anchors, small enough to keep the row light (it is
+ * written with every batch and read by the folder tree).
+ */
+export const RECENT_MAX = 64;
+
 export class Counts {
   total: number;
   unread: number;
@@ -521,6 +537,11 @@ export class Counts {
   cachedUnread: number;
   /** FolderRecord.changes: moves with every message added, removed or moved. */
   changes: number;
+  private readonly start: number;
+  /** This change's entries for the row's `recent` log, flat as there. */
+  private readonly events: number[] = [];
+  /** Messages left without their places (a reset): the log starts again. */
+  private untracked = false;
 
   constructor(row: FolderRecord) {
     this.total = row.total;
@@ -528,25 +549,35 @@ export class Counts {
     this.cachedTotal = row.cachedTotal;
     this.cachedUnread = row.cachedUnread;
     this.changes = row.changes ?? 0;
+    this.start = this.changes;
   }
 
-  add(seen: Bit): void {
+  add(seen: Bit, m: ListEntry): void {
     this.total = up(this.total, this.cachedTotal);
     this.cachedTotal++;
     this.changes++;
+    this.events.push(this.changes, m.date, m.uid, 1);
     if (!seen) this.unreadUp();
   }
 
   /** A cached message changed its place in the list (its date). */
-  moved(): void {
+  moved(from: ListEntry, to: ListEntry): void {
     this.changes++;
+    this.events.push(this.changes, from.date, from.uid, -1, this.changes, to.date, to.uid, 1);
   }
 
-  remove(seen: Bit): void {
-    this.removeMany(1, seen ? 0 : 1);
+  remove(seen: Bit, m: ListEntry): void {
+    this.drop(1, seen ? 0 : 1);
+    this.events.push(this.changes, m.date, m.uid, -1);
   }
 
-  removeMany(total: number, unread: number): this {
+  /** Every cached message left (a reset): their places are not recorded. */
+  removeAll(): this {
+    if (this.cachedTotal > 0) this.untracked = true;
+    return this.drop(this.cachedTotal, this.cachedUnread);
+  }
+
+  private drop(total: number, unread: number): this {
     this.changes += total;
     this.total = down(this.total, this.cachedTotal, total);
     this.cachedTotal = Math.max(0, this.cachedTotal - total);
@@ -557,7 +588,7 @@ export class Counts {
 
   seenChanged(before: Bit, after: Bit): void {
     if (before === after) return;
-    if (after) this.removeMany(0, 1);
+    if (after) this.drop(0, 1);
     else this.unreadUp();
   }
 
@@ -566,15 +597,73 @@ export class Counts {
     this.cachedUnread++;
   }
 
-  /** Writes the counts into `target`. */
+  /** Writes the counts and the change log into `target` (the row they were read from, or a copy). */
   into(target: FolderRecord): FolderRecord {
     target.total = this.total;
     target.unread = this.unread;
     target.cachedTotal = this.cachedTotal;
     target.cachedUnread = this.cachedUnread;
     if (this.changes !== (target.changes ?? 0)) target.changes = this.changes;
+    if (this.untracked) {
+      delete target.recent;
+      delete target.deep;
+      target.recentFrom = this.changes;
+    } else if (this.events.length > 0) {
+      Object.assign(target, logged(target, this.start, this.events));
+    }
     return target;
   }
+}
+
+/** Points kept in a folder row's `deep` log (FolderRecord). */
+const DEEP_MAX = 32;
+
+/**
+ * The row's change log with `events` (this transaction's, all after `start`) appended. The
+ * oldest beyond RECENT_MAX leave `recent` for `deep`, which keeps, for a few change numbers k,
+ * the highest place (in list order) that any change from k on touched, k being where a
+ * transaction's changes begin: anchors are read between transactions, and a first sync stores
+ * each batch's older mail below what it stored before, so its later batches stay below anchors
+ * read after its earlier ones. Past DEEP_MAX points the oldest two merge (still covering all).
+ */
+function logged(row: FolderRecord, start: number, events: readonly number[]): Pick<FolderRecord, 'recent' | 'recentFrom' | 'deep'> {
+  const recent = [...(row.recent ?? []), ...events];
+  let recentFrom = row.recentFrom ?? start;
+  const cut = recent.length - RECENT_MAX * 4;
+  if (cut <= 0) return row.deep ? { recent, recentFrom, deep: row.deep } : { recent, recentFrom };
+  const higher = (a: ListEntry, b: ListEntry) => a.date > b.date || (a.date === b.date && a.uid > b.uid);
+  const highest = (a: ListEntry | null, b: ListEntry) => (a && !higher(b, a) ? a : b);
+  // What leaves: the end of earlier transactions' changes, then the start of this one's.
+  let before: ListEntry | null = null;
+  let now: ListEntry | null = null;
+  let nowK = 0;
+  for (let i = 0; i < cut; i += 4) {
+    const e = { date: recent[i + 1]!, uid: recent[i + 2]! };
+    if (recent[i]! <= start) before = highest(before, e);
+    else {
+      if (!now) nowK = recent[i]!;
+      now = highest(now, e);
+    }
+  }
+  const all = highest(before, now ?? before!);
+  const points = row.deep ? pointsOf(row.deep.steps).map((p) => ({ k: p.k, top: highest(p.top, all) })) : [];
+  // Earlier transactions' tails are covered by the point before them (raised above); anchors
+  // are never read inside a transaction, so only a first trim needs a point for them.
+  if (before && points.length === 0) points.push({ k: recent[0]!, top: all });
+  if (now) points.push({ k: nowK, top: now });
+  // A point no lower than the one before it adds nothing.
+  const kept = points.filter((p, i) => i === 0 || higher(points[i - 1]!.top, p.top));
+  while (kept.length > DEEP_MAX) kept.splice(1, 1);
+  const from = row.deep?.from ?? recentFrom;
+  recentFrom = Math.max(recentFrom, recent[cut - 4]!);
+  recent.splice(0, cut);
+  return { recent, recentFrom, deep: { from, steps: kept.flatMap((p) => [p.k, p.top.date, p.top.uid]) } };
+}
+
+function pointsOf(steps: readonly number[]): { k: number; top: ListEntry }[] {
+  const out: { k: number; top: ListEntry }[] = [];
+  for (let i = 0; i + 2 < steps.length; i += 3) out.push({ k: steps[i]!, top: { date: steps[i + 1]!, uid: steps[i + 2]! } });
+  return out;
 }
 
 /** The shown count after one message joins the cache. */

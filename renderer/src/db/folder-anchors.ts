@@ -1,38 +1,32 @@
 import type { FolderRecord, PetrelDb } from './schema';
 
 /**
- * Anchors for jumping into a long folder list: the (date, uid) of every STEP-th message in list
- * order (newest first, ties by uid, highest first), read once by walking the date index's keys
- * with IDBCursor.advance (no key or value is materialised between anchors: ~100 cursor steps for
+ * Anchors for jumping into a long list: the (date, uid) of every STEP-th message in list order
+ * (newest first, ties by uid, highest first), read once by walking the date index's keys with
+ * IDBCursor.advance (no key or value is materialised between anchors: 1,000 cursor steps for
  * 100k messages, where getAllKeys would build 100k compound keys, 0.4-1.8 s in Chromium).
  *
- * A window at position p then starts from the anchor before p and walks at most STEP entries,
- * instead of walking p entries from the top (IDBCursor.advance is linear: 30-350 ms for 50k).
- * Each anchor remembers the folder's `changes` (FolderRecord) when it was read: at the same
- * value the list is as it was and the anchor is used as it is; otherwise it is used only after
- * checking it is still at its position (a count of the entries above it, which Chromium does
- * entry by entry: 300-650 ms for 50k of 100k, so never on every jump; see folderWindow in
- * queries.ts). A stale anchor is never trusted: the anchors are dropped and read again later.
+ * A folder window at position p then starts from the anchor before p and walks at most about
+ * STEP entries, instead of walking p entries from the top (IDBCursor.advance is linear: 30-350
+ * ms for 50k); the unified inbox merges INBOXes by their anchors (unified-inbox.ts), where every
+ * entry between two anchors may be read or counted, so the step is small. Each anchor
+ * remembers the folder's `changes` (FolderRecord) when it was read. At the same value the list
+ * is as it was; after it, the folder row's log of the latest changes (`recent`, kept by Counts
+ * in apply-deltas.ts) says how many messages joined or left above the anchor, so new mail,
+ * deletions and moves shift it instead of making it stale, and a first sync adding older mail
+ * below it leaves it in place (`deep`). An anchor older than the log is not used, and the
+ * anchors are read again in the background (MessageList); a wrong position is never used.
  *
  * The walk runs in short transactions of CHUNK anchors each: a read-only transaction on
  * `messages` holds back every write to it (a first sync) until it ends, and one walk of 100k
  * under a sync took 1-7 s.
  */
 
-export const ANCHOR_STEP = 1000;
+export const ANCHOR_STEP = 100;
+/** A folder list at least this long has its anchors read in the background (see MessageList). */
+export const LONG_LIST = 2000;
 
-export interface Anchor {
-  /** Position in the list (a multiple of the step). */
-  position: number;
-  date: number;
-  uid: number;
-  /** The folder's `changes` (FolderRecord) when the anchor was read or last checked. */
-  changes: number;
-  /** The folder's UIDVALIDITY when the anchors were read. */
-  uidValidity: string | null;
-}
-
-interface AnchorEntry {
+export interface AnchorEntry {
   date: number;
   uid: number;
   changes: number;
@@ -46,7 +40,7 @@ interface FolderAnchors {
 }
 
 /** Anchors read per transaction (see the module comment). */
-const CHUNK = 10;
+const CHUNK = 100;
 
 const MAX_FOLDERS = 16;
 /** Read again at most this often after anchors turned out stale (a folder changing during a sync). */
@@ -149,25 +143,6 @@ const scheduled = new Set<string>();
 
 const cacheKey = (db: PetrelDb, accountId: string, path: string) => `${db.name}\u0000${accountId}\u0000${path}`;
 
-/** The anchor at or before `position`, if anchors were read (not checked: see the module comment). */
-export function anchorBefore(db: PetrelDb, accountId: string, path: string, position: number): Anchor | null {
-  const entry = cache.get(cacheKey(db, accountId, path));
-  if (!entry) return null;
-  const i = Math.min(Math.floor(position / entry.step), entry.anchors.length - 1);
-  const a = i > 0 ? entry.anchors[i] : undefined;
-  return a ? { position: i * entry.step, date: a.date, uid: a.uid, changes: a.changes, uidValidity: entry.uidValidity } : null;
-}
-
-/** The anchor at `position` was checked in place when the folder's `changes` was `changes`. */
-export function confirmAnchor(db: PetrelDb, accountId: string, path: string, position: number, changes: number): void {
-  const entry = cache.get(cacheKey(db, accountId, path));
-  const a = entry && position % entry.step === 0 ? entry.anchors[position / entry.step] : undefined;
-  if (a) {
-    a.changes = changes;
-    cache.save();
-  }
-}
-
 /**
  * Asks for the folder's anchors to be read soon (they are missing or `stale`: then dropped now),
  * after `delayMs`, not sooner than REBUILD_MIN_INTERVAL_MS after the last read, and outside the
@@ -199,10 +174,16 @@ export function anchorsReach(db: PetrelDb, accountId: string, path: string): num
   return entry ? entry.anchors.length * entry.step : 0;
 }
 
-/** Whether every anchor of the folder was read or checked at this `changes` (FolderRecord). */
-export function anchorsCurrent(db: PetrelDb, accountId: string, path: string, changes: number): boolean {
-  const entry = cache.get(cacheKey(db, accountId, path));
-  return entry !== undefined && entry.anchors.every((a) => a.changes === changes);
+/** The highest place touched by the changes after `changes` that left the log (FolderRecord.deep). */
+function deepTop(steps: readonly number[], changes: number): { date: number; uid: number } | null {
+  let at = 0;
+  for (let i = 0; i + 2 < steps.length; i += 3) if (steps[i]! <= changes + 1) at = i;
+  return steps.length >= 3 ? { date: steps[at + 1]!, uid: steps[at + 2]! } : null;
+}
+
+/** Whether every anchor of the folder can be placed in its list as it is now (currentAnchors). */
+export function anchorsUsable(db: PetrelDb, folder: AnchorFolder): boolean {
+  return currentAnchors(db, folder)?.all === true;
 }
 
 /** An anchor and its position in the folder's list. */
@@ -212,16 +193,53 @@ export interface AnchorAt {
   uid: number;
 }
 
+/** What of a folder's row tells where its anchors are now. */
+export type AnchorFolder = Pick<FolderRecord, 'accountId' | 'path' | 'changes' | 'uidValidity' | 'recent' | 'recentFrom' | 'deep'>;
+
 /**
- * Every anchor of the folder (position 0 first), when all of them were read or checked while the
- * folder was at this `changes` and `uidValidity`, so each is exactly at its position; else null.
- * The unified inbox (unified-inbox.ts) merges INBOXes by these.
+ * The folder's anchors where their messages are now, position 0 first: each read at the
+ * folder's present `changes` as it is; one read before, moved by the changes since (the row's
+ * `recent` log: +1 for each message that joined above it, -1 for each that left above it), or as
+ * it is when every change since left the log below it (`deep`: a first sync adding older mail);
+ * one whose message left or moved is skipped. `all`: no anchor was too old to place (else the
+ * ones that could be are returned). Null: none can be used.
  */
-export function currentAnchors(db: PetrelDb, folder: Pick<FolderRecord, 'accountId' | 'path' | 'changes' | 'uidValidity'>): AnchorAt[] | null {
+export function currentAnchors(db: PetrelDb, folder: AnchorFolder): { anchors: AnchorAt[]; all: boolean } | null {
   const entry = cache.get(cacheKey(db, folder.accountId, folder.path));
+  if (!entry || entry.uidValidity !== folder.uidValidity) return null;
+  return placeAnchors(entry.anchors, entry.step, folder);
+}
+
+/** currentAnchors for anchors read every `step` entries (exported for tests). */
+export function placeAnchors(read: readonly AnchorEntry[], step: number, folder: AnchorFolder): { anchors: AnchorAt[]; all: boolean } | null {
   const changes = folder.changes ?? 0;
-  if (!entry || entry.uidValidity !== folder.uidValidity || !entry.anchors.every((a) => a.changes === changes)) return null;
-  return entry.anchors.map((a, i) => ({ position: i * entry.step, date: a.date, uid: a.uid }));
+  const recentFrom = folder.recentFrom ?? changes;
+  const log = folder.recent ?? [];
+  const deep = folder.deep;
+  const anchors: AnchorAt[] = [];
+  let all = true;
+  for (const [i, a] of read.entries()) {
+    let position = i * step;
+    if (a.changes !== changes) {
+      const top = deep && a.changes >= deep.from ? deepTop(deep.steps, a.changes) : null;
+      const aboveDeep = top !== null && (a.date > top.date || (a.date === top.date && a.uid > top.uid));
+      if (a.changes > changes || (a.changes < recentFrom && !aboveDeep)) {
+        all = false;
+        continue;
+      }
+      let gone = false;
+      for (let k = 0; k < log.length; k += 4) {
+        if (log[k]! <= a.changes) continue;
+        const date = log[k + 1]!;
+        const uid = log[k + 2]!;
+        if (uid === a.uid) gone = true;
+        else if (date > a.date || (date === a.date && uid > a.uid)) position += log[k + 3]!;
+      }
+      if (gone) continue;
+    }
+    anchors.push({ position, date: a.date, uid: a.uid });
+  }
+  return anchors.length > 0 ? { anchors, all } : null;
 }
 
 /** Whether anchors of the folder are cached (tests). */

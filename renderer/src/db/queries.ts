@@ -1,5 +1,5 @@
 import { cmp, type Collection } from 'dexie';
-import { ANCHOR_STEP, anchorBefore, confirmAnchor, wantAnchors } from './folder-anchors';
+import { ANCHOR_STEP, currentAnchors, LONG_LIST, wantAnchors } from './folder-anchors';
 import { unifiedWindow } from './unified-inbox';
 import {
   accountRange,
@@ -81,43 +81,30 @@ export function folderMessages(
  * the index from the top and then fetches the rows one `continue()` at a time; here a key cursor
  * (no values read) finds the index entry at the offset, and one getAll from there returns the
  * rows (2x faster in the middle of 100k in Chromium; a getAllKeys of the whole folder is slower
- * still, 0.4-1.8 s for 100k compound keys). The key cursor starts from the folder's anchor before
- * the offset when it is still where it was (folder-anchors.ts), so it walks at most ANCHOR_STEP
+ * still, 0.4-1.8 s for 100k compound keys). The key cursor starts from the folder's last anchor
+ * before the offset, placed where it is now (folder-anchors.ts), so it walks about ANCHOR_STEP
  * entries. One transaction, so every step sees the same folder.
  */
 function folderWindow(db: PetrelDb, accountId: string, path: string, offset: number, limit: number): Promise<MessageRecord[]> {
   const lo = [accountId, path, -Infinity];
   if (limit <= 0) return Promise.resolve([]);
   return db.transaction('r', db.messages, db.folders, async () => {
-    // Where to start walking: the top, or a checked anchor (folder-anchors.ts) and its date.
+    // Where to start walking: the top, or the anchor before the offset and its date.
     let upper = Infinity;
     let walk = offset;
-    const anchor = anchorBefore(db, accountId, path, offset);
+    const folder = await db.folders.get([accountId, path]);
+    const placed = folder ? currentAnchors(db, folder) : null;
+    const anchor = placed?.anchors.findLast((a) => a.position <= offset && a.position > 0);
     if (anchor) {
-      const index = db.messages.where('[accountId+path+date]');
-      const [folder, ties] = await Promise.all([db.folders.get([accountId, path]), index.equals([accountId, path, anchor.date]).primaryKeys()]);
-      const tiesBefore = ties.filter((k) => k[2] > anchor.uid).length;
-      const changes = folder?.changes ?? 0;
-      // Unchanged since the anchor was read or checked: in place. Otherwise count the entries
-      // above it (slow: entry by entry), and remember it was found in place at this `changes`.
-      const usable = ties.some((k) => k[2] === anchor.uid) && folder !== undefined && folder.uidValidity === anchor.uidValidity;
-      let inPlace = usable && changes === anchor.changes;
-      if (usable && !inPlace) {
-        const newer = await index.between([accountId, path, anchor.date], [accountId, path, Infinity], false, true).count();
-        inPlace = newer + tiesBefore === anchor.position;
-        if (inPlace) confirmAnchor(db, accountId, path, anchor.position, changes);
-      }
-      if (inPlace) {
-        upper = anchor.date;
-        walk = tiesBefore + offset - anchor.position;
-        // Read while the folder was shorter: right, but ending early.
-        if (offset - anchor.position >= ANCHOR_STEP) wantAnchors(db, accountId, path, { refresh: true });
-      } else {
-        wantAnchors(db, accountId, path, { stale: true });
-      }
-    } else if (offset >= 2 * ANCHOR_STEP) {
-      wantAnchors(db, accountId, path);
+      const ties = await db.messages.where('[accountId+path+date]').equals([accountId, path, anchor.date]).primaryKeys();
+      upper = anchor.date;
+      // Entries of the anchor's date before it come first in the walk from its date.
+      walk = ties.filter((k) => k[2] > anchor.uid).length + offset - anchor.position;
     }
+    // Anchors missing, too old to place, or ending well before the offset (read while the
+    // folder was shorter): read for the next jump.
+    const far = offset - (anchor?.position ?? 0) >= 2 * ANCHOR_STEP;
+    if (folder && (far || (placed && !placed.all)) && folder.cachedTotal >= LONG_LIST) wantAnchors(db, accountId, path, { refresh: true });
     let at: { date: number; key: MessageKey } | null = null;
     await db.messages
       .where('[accountId+path+date]')

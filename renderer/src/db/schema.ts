@@ -36,6 +36,22 @@ export interface FolderRecord extends Folder {
    * (apply-deltas.ts), which every change of a folder's messages goes through.
    */
   changes?: number;
+  /**
+   * The latest changes to the list, so jump anchors read before them can be moved to where
+   * their messages are now instead of being read again (folder-anchors.ts): per message that
+   * joined (+1) or left (-1) the list, `changes` after it, its date, its uid, +1 or -1, oldest
+   * first, flat. It holds every change after `recentFrom` (absent: from `changes` on, nothing
+   * logged yet); older ones leave it for `deep` (Counts, apply-deltas.ts).
+   */
+  recent?: number[];
+  recentFrom?: number;
+  /**
+   * The changes after `from` that left `recent`: flat (k, date, uid) points, k ascending, each
+   * the highest place in list order that a change from k on touched. An anchor read at
+   * `changes` c above the point with the largest k at most c + 1 (else the first) did not move
+   * with them (a first sync stores older mail below what it stored).
+   */
+  deep?: { from: number; steps: number[] };
 }
 
 export interface MessageRecord extends MessageHeader {

@@ -1,9 +1,10 @@
 import 'fake-indexeddb/auto';
 import { cmp } from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyBatch } from './apply-deltas';
-import { buildFolderAnchors, clearAnchors, hasAnchors } from './folder-anchors';
+import { applyBatch, RECENT_MAX } from './apply-deltas';
+import { buildFolderAnchors, clearAnchors, currentAnchors, hasAnchors } from './folder-anchors';
 import { pageCursorOf, unifiedInbox } from './queries';
+import { PROBE_GAP } from './unified-inbox';
 import type { MessageRecord, PetrelDb } from './schema';
 import { A, B, foldersDelta, header, newDb, upsert } from './test-fixtures';
 
@@ -115,6 +116,28 @@ describe('unifiedInbox: the merged INBOXes', () => {
     }
   });
 
+  it('probes the longest INBOX for a deep window without anchors, whatever the dates of each INBOX', async () => {
+    const random = rng(21);
+    const { d, stats } = countedDb();
+    // A spread over the whole range, B all newer than A, C interleaved with runs of equal dates.
+    await applyBatch(d, [
+      ...[A, B, C].map((acc) => foldersDelta(acc, ['INBOX'])),
+      upsert(A, 'INBOX', Array.from({ length: 900 }, (_, i) => header(A, 'INBOX', i + 1, { date: T0 + i * 1000 }))),
+      upsert(B, 'INBOX', Array.from({ length: 500 }, (_, i) => header(B, 'INBOX', i + 1, { date: T0 + 2_000_000 + i * 1000 }))),
+      upsert(C, 'INBOX', Array.from({ length: 300 }, (_, i) => header(C, 'INBOX', i + 1, { date: T0 + Math.floor(random() * 300) * 3000 }))),
+    ]);
+    const want = await expected(d);
+    for (const offset of [401, 500, 777, 1000, 1399, 1500, 1695]) {
+      clearAnchors();
+      stats.steps = 0;
+      expect((await unifiedInbox(d, { offset, limit: 9 })).map(keyOf), `offset ${offset}`).toEqual(want.slice(offset, offset + 9));
+      // Not merged from the top (offset + 9 keys of each INBOX that has them): at most a probe's
+      // distance and the window from each INBOX, and a few cursor positions for the probes.
+      expect(stats.steps, `steps at ${offset}`).toBeLessThanOrEqual(3 * (PROBE_GAP + 9) + 6);
+      if (offset >= 1000) expect(stats.steps, `steps at ${offset}`).toBeLessThan(offset);
+    }
+  }, 30_000);
+
   it('pages after a message across accounts, ties included', async () => {
     const random = rng(9);
     const { d } = countedDb();
@@ -150,9 +173,10 @@ describe('unifiedInbox: the merged INBOXes', () => {
 
     stats.steps = 0;
     expect((await unifiedInbox(d, { offset: 600, limit: 20 })).map(keyOf)).toEqual(want.slice(600, 620));
-    const fromTop = stats.steps;
-    // Without anchors each INBOX is read from the top up to the window's end.
-    expect(fromTop).toBeGreaterThan(600);
+    // Without anchors the longest INBOX is probed near the offset (merging every INBOX from the
+    // top would read 3 x 620 keys), then merged from there.
+    expect(stats.steps).toBeLessThan(600);
+    expect(stats.steps).toBeGreaterThan(60);
 
     for (const acc of [A, B, C]) await buildFolderAnchors(d, acc, 'INBOX', 20);
     stats.steps = 0;
@@ -160,17 +184,86 @@ describe('unifiedInbox: the merged INBOXes', () => {
     expect(stats.steps).toBeLessThan(3 * 2 * 20 + 3 * 20);
   });
 
-  it('asks for the anchors of long INBOXes after a deep jump without them', async () => {
+  it('asks for the anchors of INBOXes longer than a step after a deep jump without them', async () => {
     const { d } = countedDb();
     await applyBatch(d, [
       foldersDelta(A, ['INBOX']),
       foldersDelta(B, ['INBOX']),
-      upsert(A, 'INBOX', Array.from({ length: 2100 }, (_, i) => header(A, 'INBOX', i + 1))),
+      upsert(A, 'INBOX', Array.from({ length: 350 }, (_, i) => header(A, 'INBOX', i + 1))),
       upsert(B, 'INBOX', Array.from({ length: 30 }, (_, i) => header(B, 'INBOX', i + 1))),
     ]);
-    expect(await unifiedInbox(d, { offset: 2050, limit: 10 })).toHaveLength(10);
-    await new Promise((r) => setTimeout(r, 50));
+    expect(await unifiedInbox(d, { offset: 300, limit: 10 })).toHaveLength(10);
     await expect.poll(() => hasAnchors(d, A, 'INBOX')).toBe(true);
     expect(hasAnchors(d, B, 'INBOX')).toBe(false);
   });
+
+  it('stays right through random new mail, removals, re-dated mail, flag changes and resets, with anchors read along the way', async () => {
+    // Windows answered with anchors read before the folder's last change (placed by its log).
+    let placedAfterChanges = 0;
+    for (const seed of [11, 12, 13]) {
+      const random = rng(seed);
+      const pick = (n: number) => Math.floor(random() * n);
+      const { d } = countedDb();
+      const accounts = [A, B, C];
+      const next = new Map(accounts.map((a) => [a, 1]));
+      const validity = new Map(accounts.map((a) => [a, '1']));
+      const live = new Map<string, Map<number, number>>(accounts.map((a) => [a, new Map()]));
+      const builtAt = new Map<string, number>();
+      await applyBatch(d, accounts.map((a) => foldersDelta(a, ['INBOX'])));
+      const add = (a: string, n: number, date: () => number) =>
+        upsert(
+          a,
+          'INBOX',
+          Array.from({ length: n }, () => {
+            const uid = next.get(a)!;
+            next.set(a, uid + 1);
+            const when = date();
+            live.get(a)!.set(uid, when);
+            return header(a, 'INBOX', uid, { date: when, uidValidity: validity.get(a)! });
+          }),
+          validity.get(a)!,
+        );
+      // A first sync: newest first, each batch older than the last.
+      let oldest = T0;
+      for (let b = 0; b < 4; b++) await applyBatch(d, [add(A, 60, () => (oldest -= 1000 * (1 + pick(3))))]);
+      await applyBatch(d, [add(B, 90, () => T0 - pick(300) * 1000), add(C, 20, () => T0 - pick(300) * 1000)]);
+      for (let step = 0; step < 40; step++) {
+        const a = accounts[pick(3)]!;
+        const uids = [...live.get(a)!.keys()];
+        const r = random();
+        if (r < 0.3) await applyBatch(d, [add(a, 1 + pick(RECENT_MAX / 4), () => T0 + pick(400) * 1000 - 200_000)]);
+        else if (r < 0.5 && uids.length > 5) {
+          const gone = Array.from({ length: 1 + pick(4) }, () => uids[pick(uids.length)]!);
+          for (const u of gone) live.get(a)!.delete(u);
+          await applyBatch(d, [{ kind: 'expunge', accountId: a, path: 'INBOX', uidValidity: validity.get(a)!, uids: [...new Set(gone)] }]);
+        } else if (r < 0.65 && uids.length > 0) {
+          const uid = uids[pick(uids.length)]!;
+          const date = T0 + pick(400) * 1000 - 200_000;
+          live.get(a)!.set(uid, date);
+          await applyBatch(d, [upsert(a, 'INBOX', [header(a, 'INBOX', uid, { date, modseq: String(100 + step), uidValidity: validity.get(a)! })], validity.get(a)!)]);
+        } else if (r < 0.75 && uids.length > 0) {
+          await applyBatch(d, [{ kind: 'flags', accountId: a, path: 'INBOX', uidValidity: validity.get(a)!, changes: [{ uid: uids[pick(uids.length)]!, flags: ['\\Seen'], modseq: null }] }]);
+        } else if (r < 0.78) {
+          validity.set(a, String(Number(validity.get(a)!) + 1));
+          live.get(a)!.clear();
+          await applyBatch(d, [{ kind: 'reset', accountId: a, path: 'INBOX', uidValidity: validity.get(a)! }]);
+          await applyBatch(d, [add(a, 10 + pick(40), () => T0 - pick(300) * 1000)]);
+        } else {
+          await buildFolderAnchors(d, a, 'INBOX', 3 + pick(8));
+          builtAt.set(a, (await d.folders.get([a, 'INBOX']))?.changes ?? 0);
+        }
+        for (const acc of accounts) {
+          const f = (await d.folders.get([acc, 'INBOX']))!;
+          if (builtAt.has(acc) && builtAt.get(acc) !== (f.changes ?? 0) && (currentAnchors(d, f)?.anchors.length ?? 0) > 1) placedAfterChanges++;
+        }
+        await checkWindows(d, random, 4);
+        const want = (await expected(d)).filter((k) => k.startsWith(`${a}:`));
+        for (const offset of [pick(want.length + 1), pick(want.length + 1)]) {
+          const got = (await unifiedInbox(d, { offset, limit: 7, accountIds: [a] })).map(keyOf);
+          expect(got, `${a} at ${offset}, step ${step}`).toEqual(want.slice(offset, offset + 7));
+        }
+      }
+    }
+    expect(placedAfterChanges).toBeGreaterThan(20);
+  }, 60_000);
 });

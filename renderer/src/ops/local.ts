@@ -121,7 +121,7 @@ async function removeMessages(db: PetrelDb, folder: FolderRecord | undefined, me
   undo?.removed.push(...messages);
   if (!folder) return;
   const counts = new Counts(folder);
-  for (const m of messages) counts.remove(m.seen);
+  for (const m of messages) counts.remove(m.seen, m);
   await db.folders.put(counts.into({ ...folder }));
 }
 
@@ -172,7 +172,7 @@ export async function revertLocal(db: PetrelDb, op: Operation, undo: OpUndo): Pr
     await db.messages.bulkPut(back);
     const now = (await db.folders.get([op.accountId, op.path])) ?? folder;
     const counts = new Counts(now);
-    for (const m of back) counts.add(m.seen);
+    for (const m of back) counts.add(m.seen, m);
     await db.folders.put(counts.into({ ...now }));
   }
 }

@@ -2,8 +2,9 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useLiveQuery } from 'dexie-react-hooks';
 import { memo, useEffect, useId, useRef, type KeyboardEvent, type MouseEvent } from 'react';
 import { allFolders, folder as folderQuery, folderMessages, isInboxPath, rowKey, unifiedInbox, type MessageRecord } from '../../db';
-import { ANCHOR_STEP, anchorsCurrent, anchorsReach, wantAnchors } from '../../db/folder-anchors';
+import { ANCHOR_STEP, anchorsReach, anchorsUsable, LONG_LIST, wantAnchors } from '../../db/folder-anchors';
 import { useDb } from '../../db/db-context';
+import { RECENT_MAX } from '../../db/apply-deltas';
 import { Icon } from '../../components/Icon';
 import type { MessageAction } from '../actions/actions';
 import type { RespondKind } from '../compose/respond';
@@ -100,7 +101,9 @@ export function MessageList(props: {
   );
   const count = info?.cachedTotal ?? 0;
   // What the anchors below depend on: each long folder's length and `changes`.
-  const longFolders = (info?.folders ?? []).filter((f) => f.cachedTotal >= 2 * ANCHOR_STEP);
+  // The unified inbox places every INBOX by its anchors (unified-inbox.ts); a folder list
+  // needs them only when long (a walk from the top is quick otherwise).
+  const longFolders = (info?.folders ?? []).filter((f) => (source.kind === 'unified' ? f.cachedTotal > ANCHOR_STEP : f.cachedTotal >= LONG_LIST));
   const anchorState = longFolders.map((f) => `${f.accountId}\u0000${f.path}\u0000${f.cachedTotal}\u0000${f.changes ?? 0}`).join('\u0001');
   // A long folder: its jump anchors are read in the background, so a jump into it is quick (the
   // unified inbox merges its INBOXes by theirs: unified-inbox.ts). A folder without any is read
@@ -117,9 +120,10 @@ export function MessageList(props: {
     const timers: ReturnType<typeof setTimeout>[] = [];
     for (const f of longFolders) {
       const reach = anchorsReach(db, f.accountId, f.path);
-      // Anchors that reach the end and were read at the folder's present state need nothing;
-      // after new mail (or a move) they are read again once things settle, not on the next jump.
-      if (reach > f.cachedTotal - ANCHOR_STEP && anchorsCurrent(db, f.accountId, f.path, f.changes ?? 0)) continue;
+      // Anchors that reach the end and can all be placed in the list as it is (the folder's
+      // change log moves them past new mail and removals) need nothing; others are read again
+      // once things settle, not on the next jump.
+      if (reach > f.cachedTotal - ANCHOR_STEP - RECENT_MAX && anchorsUsable(db, f)) continue;
       const delay = reach === 0 ? ANCHORS_FIRST_MS : Math.min(ANCHORS_MAX_WAIT_MS, Math.max(ANCHORS_AFTER_MS, 3 * lengthSeen.current.gap));
       timers.push(setTimeout(() => wantAnchors(db, f.accountId, f.path, { refresh: true }), delay));
     }

@@ -1,0 +1,89 @@
+/**
+ * What a window of the unified inbox costs in Chromium, without the rest of the app:
+ * `npx tsx bench/unified-window.ts [--sizes 100000,10000,2000] [--rounds N]`.
+ *
+ * A page in Debian's Chromium writes INBOXes of the given sizes (the app's schema and record
+ * shape), then reads windows of 100 rows at several offsets through `unifiedInbox`, as the
+ * list does when it opens and when it jumps: without anchors (the longest INBOXes probed, once
+ * per offset) and with every INBOX's anchors read. Prints the median and the range per offset.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from 'vite';
+import { launchBrowser } from '../e2e/support/browser';
+import { say } from './setup';
+
+interface PageApi {
+  unifiedBench: {
+    setup(sizes: number[]): Promise<number>;
+    anchors(): Promise<number>;
+    windows(offsets: number[], rounds: number, cold: boolean): Promise<Record<string, number[]>>;
+  };
+}
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? dflt : (process.argv[i + 1] ?? dflt);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const sizes = arg('--sizes', '100000,10000,2000').split(',').map(Number);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--sizes needs positive whole numbers');
+  const rounds = Number(arg('--rounds', '5'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'petrel-unified-window-'));
+  const server = http.createServer((req, res) => {
+    if (req.url === '/page.js') {
+      res.setHeader('content-type', 'text/javascript');
+      res.end(fs.readFileSync(path.join(dir, 'page.js')));
+    } else if (req.url === '/') {
+      res.setHeader('content-type', 'text/html');
+      res.end('<!doctype html><script src="/page.js"></script>');
+    } else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  const browser = await launchBrowser();
+  try {
+    await build({
+      configFile: false,
+      logLevel: 'warn',
+      build: {
+        outDir: dir,
+        emptyOutDir: false,
+        minify: true,
+        lib: { entry: path.resolve('bench/unified-window-page.ts'), formats: ['iife'], name: 'unifiedWindowPage', fileName: () => 'page.js' },
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const page = await browser.context.newPage();
+    await page.goto(`http://127.0.0.1:${port}/`);
+    const total = await page.evaluate((s) => (window as unknown as PageApi).unifiedBench.setup(s), sizes);
+    const offsets = [0, 100, Math.floor(total / 4 / 100) * 100, Math.floor(total / 2 / 100) * 100, total - 100];
+    say(`Unified inbox windows of 100 rows over INBOXes of ${sizes.map((n) => n.toLocaleString('en-US')).join(' + ')} (${rounds} rounds)`);
+    const show = (title: string, times: Record<string, number[]>) => {
+      say(title);
+      for (const offset of offsets) {
+        const t = times[offset]!;
+        say(`  offset ${String(offset).padStart(7)}: ${median(t).toFixed(1).padStart(7)} ms (${Math.min(...t).toFixed(1)}-${Math.max(...t).toFixed(1)})`);
+      }
+    };
+    show('without anchors (the longest INBOXes probed), once each:', await page.evaluate((o) => (window as unknown as PageApi).unifiedBench.windows(o, 1, true), offsets));
+    const took = await page.evaluate(() => (window as unknown as PageApi).unifiedBench.anchors());
+    show(`with every INBOX's anchors (read in ${Math.round(took)} ms):`, await page.evaluate(([o, k]) => (window as unknown as PageApi).unifiedBench.windows(o, k, false), [offsets, rounds] as const));
+  } finally {
+    await browser.close();
+    server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
