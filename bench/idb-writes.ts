@@ -9,11 +9,9 @@
  * processes: the floor under `sync_100k_headers_ms`.
  */
 import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { build } from 'vite';
 import { launchBrowser } from '../e2e/support/browser';
+import { servePage } from './page-bundle';
 import { cpuMeter } from './cpu';
 import { SCHEMAS, backendArgs } from './idb-writes-page';
 import { say } from './setup';
@@ -30,32 +28,8 @@ function option(name: string, dflt: number): number {
 async function main(): Promise<void> {
   const size = option('--size', 100_000);
   const runs = option('--runs', 2);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'petrel-idb-writes-'));
-  const server = http.createServer((req, res) => {
-    if (req.url === '/page.js') {
-      res.setHeader('content-type', 'text/javascript');
-      res.end(fs.readFileSync(path.join(dir, 'page.js')));
-    } else if (req.url === '/') {
-      res.setHeader('content-type', 'text/html');
-      res.end('<!doctype html><script src="/page.js"></script>');
-    } else {
-      res.statusCode = 404;
-      res.end();
-    }
-  });
+  const served = await servePage('bench/idb-writes-page.ts');
   try {
-    await build({
-      configFile: false,
-      logLevel: 'warn',
-      build: {
-        outDir: dir,
-        emptyOutDir: false,
-        minify: true,
-        lib: { entry: path.resolve('bench/idb-writes-page.ts'), formats: ['iife'], name: 'idbWritesPage', fileName: () => 'page.js' },
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
     say(`IndexedDB writes of ${size.toLocaleString('en-US')} records, ${BATCH} per transaction, ${runs} run(s) each`);
     say(['schema'.padEnd(20), 'wall ms'.padStart(8), 'browser CPU s'.padStart(14), 'renderer CPU s'.padStart(15)].join('  '));
     for (let r = 0; r < runs; r++) {
@@ -63,7 +37,7 @@ async function main(): Promise<void> {
         const browser = await launchBrowser(backendArgs(schema));
         try {
           const page = await browser.context.newPage();
-          await page.goto(`http://127.0.0.1:${port}/`);
+          await page.goto(served.url);
           const cpu = cpuMeter(() => ({ hostPid: null, dovecotTag: '-' }));
           const ms = await page.evaluate(([s, n, b]) => (window as unknown as { idbWrites(s: string, n: number, b: number): Promise<number> }).idbWrites(s, n, b), [schema, size, BATCH] as const);
           const used = cpu.stop();
@@ -78,8 +52,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    served.close();
   }
 }
 

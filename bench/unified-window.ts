@@ -7,12 +7,8 @@
  * list does when it opens and when it jumps: without anchors (the longest INBOXes probed, once
  * per offset) and with every INBOX's anchors read. Prints the median and the range per offset.
  */
-import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import { build } from 'vite';
 import { launchBrowser } from '../e2e/support/browser';
+import { servePage } from './page-bundle';
 import { say } from './setup';
 
 interface PageApi {
@@ -34,35 +30,14 @@ async function main(): Promise<void> {
   const sizes = arg('--sizes', '100000,10000,2000').split(',').map(Number);
   if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--sizes needs positive whole numbers');
   const rounds = Number(arg('--rounds', '5'));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'petrel-unified-window-'));
-  const server = http.createServer((req, res) => {
-    if (req.url === '/page.js') {
-      res.setHeader('content-type', 'text/javascript');
-      res.end(fs.readFileSync(path.join(dir, 'page.js')));
-    } else if (req.url === '/') {
-      res.setHeader('content-type', 'text/html');
-      res.end('<!doctype html><script src="/page.js"></script>');
-    } else {
-      res.statusCode = 404;
-      res.end();
-    }
+  const served = await servePage('bench/unified-window-page.ts');
+  const browser = await launchBrowser().catch((e: unknown) => {
+    served.close();
+    throw e;
   });
-  const browser = await launchBrowser();
   try {
-    await build({
-      configFile: false,
-      logLevel: 'warn',
-      build: {
-        outDir: dir,
-        emptyOutDir: false,
-        minify: true,
-        lib: { entry: path.resolve('bench/unified-window-page.ts'), formats: ['iife'], name: 'unifiedWindowPage', fileName: () => 'page.js' },
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
     const page = await browser.context.newPage();
-    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.goto(served.url);
     const total = await page.evaluate((s) => (window as unknown as PageApi).unifiedBench.setup(s), sizes);
     const offsets = [0, 100, Math.floor(total / 4 / 100) * 100, Math.floor(total / 2 / 100) * 100, total - 100];
     say(`Unified inbox windows of 100 rows over INBOXes of ${sizes.map((n) => n.toLocaleString('en-US')).join(' + ')} (${rounds} rounds)`);
@@ -78,8 +53,7 @@ async function main(): Promise<void> {
     show(`with every INBOX's anchors (read in ${Math.round(took)} ms):`, await page.evaluate(([o, k]) => (window as unknown as PageApi).unifiedBench.windows(o, k, false), [offsets, rounds] as const));
   } finally {
     await browser.close();
-    server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    served.close();
   }
 }
 
