@@ -17,7 +17,7 @@ afterEach(async () => {
   for (const d of dbs.splice(0)) await d.delete();
 });
 
-/** A database whose cursor steps on `messages` are counted (entries a cursor delivered). */
+/** A database whose reads of `messages` entries are counted (by cursors, getAll and getAllKeys). */
 function countedDb(): { d: PetrelDb; stats: { steps: number } } {
   const d = newDb();
   dbs.push(d);
@@ -32,6 +32,11 @@ function countedDb(): { d: PetrelDb; stats: { steps: number } } {
         if (name !== 'messages') return table;
         return {
           ...table,
+          query: async (req) => {
+            const res = await table.query(req);
+            stats.steps += res.result.length;
+            return res;
+          },
           openCursor: async (req) => {
             const c = await table.openCursor(req);
             if (!c) return c;

@@ -18,7 +18,7 @@ import type { FolderRecord, MessageKey, MessageRecord, PetrelDb } from './schema
  * Without anchors near the offset (not read yet, or more changes since than the log keeps) the
  * longest INBOXes are probed at their share of the offset, and the anchors are asked for: right,
  * only slower (0.7-1.1 s deep into 112k against 20-30 ms with anchors: bench/unified-window.ts).
- * Only the window's rows are read (one bulkGet).
+ * Rows are read with getAll, a round trip per INBOX (a key cursor costs one per entry).
  *
  * Live queries: every INBOX's folder row is read, and its `changes` moves with every message
  * added, removed or re-dated, so any change to the list re-runs the query.
@@ -110,11 +110,13 @@ export async function unifiedWindow(db: PetrelDb, folders: readonly FolderRecord
   const floor = past ? past.entry.date : -Infinity;
 
   const need = offset - rank + limit;
-  const lists = await Promise.all(inboxes.map((inbox, j) => keysFrom(db, inbox, j, start, floor, need)));
-  const merged = lists.flat().sort((a, b) => (precedes(a, b) ? -1 : 1));
-  const keys = merged.slice(offset - rank, offset - rank + limit).map((e) => e.key);
-  const rows = await db.messages.bulkGet(keys);
-  return rows.filter((m): m is MessageRecord => m !== undefined);
+  const lists = await Promise.all(inboxes.map((inbox, j) => rowsFrom(db, inbox, j, start, floor, need)));
+  const merged = lists.flat().sort((a, b) => (precedes(entryOf(a), entryOf(b)) ? -1 : 1));
+  return merged.slice(offset - rank, offset - rank + limit);
+}
+
+function entryOf(m: MessageRecord): Entry {
+  return { date: m.date, key: [m.accountId, m.path, m.uid] };
 }
 
 /** Every INBOX's anchors in list order, with the lower bound of each one's merged rank. */
@@ -187,10 +189,11 @@ async function countBefore(db: PetrelDb, inbox: Inbox, a: AnchorAt | null, e: En
 }
 
 /**
- * The keys of `inbox` from `start` on (from the top without one), in list order, down to
- * `floor`, at most `need` of them.
+ * The messages of `inbox` from `start` on (from the top without one), in list order, down to
+ * `floor`, at most `need` of them: one getAll in Chromium (a key cursor takes a round trip per
+ * entry, 0.3-0.4 ms each in the app).
  */
-async function keysFrom(db: PetrelDb, inbox: Inbox, j: number, start: Start | null, floor: number, need: number): Promise<Entry[]> {
+async function rowsFrom(db: PetrelDb, inbox: Inbox, j: number, start: Start | null, floor: number, need: number): Promise<MessageRecord[]> {
   const { accountId, path } = inbox;
   const index = db.messages.where('[accountId+path+date]');
   const top = start ? start.entry.date : Infinity;
@@ -201,13 +204,10 @@ async function keysFrom(db: PetrelDb, inbox: Inbox, j: number, start: Start | nu
     const ties = await index.equals([accountId, path, top]).primaryKeys();
     skip = j === start.inbox ? ties.filter((k) => k[2] > start.entry.key[2]).length : ties.length;
   }
-  const out: Entry[] = [];
-  await index
+  const rows = await index
     .between([accountId, path, floor], [accountId, path, top], true, true)
     .reverse()
     .limit(need + skip)
-    .eachKey((indexKey, cursor) => {
-      out.push({ date: (indexKey as [string, string, number])[2], key: cursor.primaryKey as MessageKey });
-    });
-  return start ? out.filter((e) => !precedes(e, start.entry)) : out;
+    .toArray();
+  return start ? rows.filter((m) => !precedes(entryOf(m), start.entry)) : rows;
 }
