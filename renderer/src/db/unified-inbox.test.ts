@@ -18,10 +18,10 @@ afterEach(async () => {
 });
 
 /** A database whose reads of `messages` entries are counted (by cursors, getAll and getAllKeys). */
-function countedDb(): { d: PetrelDb; stats: { steps: number } } {
+function countedDb(): { d: PetrelDb; stats: { steps: number; counts: number } } {
   const d = newDb();
   dbs.push(d);
-  const stats = { steps: 0 };
+  const stats = { steps: 0, counts: 0 };
   d.use({
     stack: 'dbcore',
     name: 'count-steps',
@@ -32,6 +32,10 @@ function countedDb(): { d: PetrelDb; stats: { steps: number } } {
         if (name !== 'messages') return table;
         return {
           ...table,
+          count: (req) => {
+            stats.counts++;
+            return table.count(req);
+          },
           query: async (req) => {
             const res = await table.query(req);
             stats.steps += res.result.length;
@@ -188,6 +192,24 @@ describe('unifiedInbox: the merged INBOXes', () => {
     expect((await unifiedInbox(d, { offset: 600, limit: 20 })).map(keyOf)).toEqual(want.slice(600, 620));
     expect(stats.steps).toBeLessThan(3 * 2 * 20 + 3 * 20);
   });
+
+  it('finds its start in a few counts when one INBOX has no anchors (stepped back, then bisected)', async () => {
+    const { d, stats } = countedDb();
+    // B, without anchors, is newer than all of A: every rank is 400 above A's anchors' bounds.
+    await applyBatch(d, [
+      ...[A, B].map((acc) => foldersDelta(acc, ['INBOX'])),
+      upsert(A, 'INBOX', Array.from({ length: 1200 }, (_, i) => header(A, 'INBOX', i + 1, { date: T0 + i * 1000 }))),
+      upsert(B, 'INBOX', Array.from({ length: 400 }, (_, i) => header(B, 'INBOX', i + 1, { date: T0 + 2e6 + i * 1000 }))),
+    ]);
+    const want = await expected(d);
+    await buildFolderAnchors(d, A, 'INBOX', 10);
+    for (const offset of [450, 800, 1300, 1590]) {
+      stats.counts = 0;
+      expect((await unifiedInbox(d, { offset, limit: 10 })).map(keyOf), `offset ${offset}`).toEqual(want.slice(offset, offset + 10));
+      // Stepping back one anchor of A at a time would count B 40 times.
+      expect(stats.counts, `counts at ${offset}`).toBeLessThanOrEqual(16);
+    }
+  }, 30_000);
 
   it('asks for the anchors of INBOXes longer than a step after a deep jump without them', async () => {
     const { d } = countedDb();

@@ -70,19 +70,31 @@ export async function unifiedWindow(db: PetrelDb, folders: readonly FolderRecord
   });
   const candidates = candidatesOf(inboxes);
 
-  // The start: the last candidate whose exact rank is at most `offset` (or the top).
-  let i = lastIndex(candidates, (c) => c.lower <= offset);
-  let start: Start | null = null;
+  // The start: the last candidate whose exact rank is at most `offset` (or the top). Ranks grow
+  // along the candidates, and those whose bound is past the offset are past it. The last one
+  // within its bound usually is it; an INBOX without anchors (its bound counts nothing of it)
+  // can put the start far before: stepped back 1, 2, 4... candidates, then bisected, so a cold
+  // INBOX of 10k costs a few counts, not one per candidate.
+  const rankAt = (k: number) => rankOf(db, inboxes, candidates[k]!.inbox, candidates[k]!.position, candidates[k]!.entry);
+  let lo = -1;
   let rank = 0;
-  for (; i >= 0; i--) {
-    const c = candidates[i]!;
-    const r = await rankOf(db, inboxes, c.inbox, c.position, c.entry);
+  let hi = lastIndex(candidates, (c) => c.lower <= offset) + 1;
+  for (let probe = hi - 1, stride = 1; probe > lo; stride *= 2) {
+    const r = await rankAt(probe);
     if (r <= offset) {
-      start = c;
-      rank = r;
+      [lo, rank] = [probe, r];
       break;
     }
+    hi = probe;
+    probe = Math.max(lo, hi - stride);
   }
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    const r = await rankAt(mid);
+    if (r <= offset) [lo, rank] = [mid, r];
+    else hi = mid;
+  }
+  let start: Start | null = lo >= 0 ? candidates[lo]! : null;
   // No anchor near the offset (none read yet, or too old to place): probe the longest INBOXes at
   // their share of the offset (a native cursor advance) and correct by the rank found there, a
   // few times, rather than merge every INBOX from the top (4.4 s to 28k of 112k in Chromium).
