@@ -249,7 +249,7 @@ export function hasAnchors(db: PetrelDb, accountId: string, path: string): boole
 
 /**
  * Reads the folder's anchors (once at a time per folder). Runs outside any Dexie transaction
- * and outside live queries: it is a cache, checked when used.
+ * and outside live queries: it is a cache, placed by the folder's change log when used.
  */
 export function buildFolderAnchors(db: PetrelDb, accountId: string, path: string, step: number = ANCHOR_STEP): Promise<void> {
   const key = cacheKey(db, accountId, path);
