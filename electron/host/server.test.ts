@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,8 +11,10 @@ import { RPC_PATH, SESSION_PATH, startHostServer, type HostServer } from './serv
 
 const TOKEN = 'a'.repeat(48);
 const servers: HostServer[] = [];
+const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
 async function start(attach: Parameters<typeof startHostServer>[0]['attach'], rendererDir?: string) {
@@ -73,6 +75,7 @@ describe('the Node host', () => {
 
   it('answers the session check by token, and serves the app with a strict CSP', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'petrel-renderer-'));
+    dirs.push(dir);
     await writeFile(join(dir, 'index.html'), '<!doctype html><title>Petrel</title>');
     const s = await start(() => undefined, dir);
     const base = `http://127.0.0.1:${s.port}`;
