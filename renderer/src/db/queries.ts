@@ -1,6 +1,6 @@
 import { cmp, type Collection } from 'dexie';
 import { ANCHOR_STEP, currentAnchors, LONG_LIST, wantAnchors } from './folder-anchors';
-import { unifiedWindow } from './unified-inbox';
+import { inListOrder, unifiedWindow } from './unified-inbox';
 import {
   accountRange,
   folderRange,
@@ -157,7 +157,7 @@ export function unifiedInbox(db: PetrelDb, page: UnifiedInboxOptions): Promise<M
     // After a message: each INBOX's next entries, merged.
     const want = (page.offset ?? 0) + page.limit;
     const lists = await Promise.all(inboxes.map((f) => folderMessages(db, f.accountId, f.path, { limit: want, after })));
-    const merged = lists.flat().sort((a, b) => (a.date !== b.date ? b.date - a.date : cmp(messageKeyOf(b), messageKeyOf(a))));
+    const merged = lists.flat().sort(inListOrder);
     return merged.slice(page.offset ?? 0, want);
   });
 }

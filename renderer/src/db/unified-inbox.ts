@@ -123,8 +123,13 @@ export async function unifiedWindow(db: PetrelDb, folders: readonly FolderRecord
 
   const need = offset - rank + limit;
   const lists = await Promise.all(inboxes.map((inbox, j) => rowsFrom(db, inbox, j, start, floor, need)));
-  const merged = lists.flat().sort((a, b) => (precedes(entryOf(a), entryOf(b)) ? -1 : 1));
+  const merged = lists.flat().sort(inListOrder);
   return merged.slice(offset - rank, offset - rank + limit);
+}
+
+/** The list order of the unified inbox (and of a folder) as a sort comparator: newest first, ties by primary key, highest first. */
+export function inListOrder(a: MessageRecord, b: MessageRecord): number {
+  return precedes(entryOf(a), entryOf(b)) ? -1 : precedes(entryOf(b), entryOf(a)) ? 1 : 0;
 }
 
 function entryOf(m: MessageRecord): Entry {

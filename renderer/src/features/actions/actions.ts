@@ -1,5 +1,5 @@
-import { cmp } from 'dexie';
 import { Flags, MAX_OPERATION_UIDS, type OperationDraft } from '../../../../shared/contract';
+import { inListOrder } from '../../db/unified-inbox';
 import { isInboxPath, type FolderRecord, type MessageKey, type MessageRecord, type PetrelDb } from '../../db';
 
 /**
@@ -138,7 +138,7 @@ export async function unifiedNeighbour(db: PetrelDb, removed: readonly MessageRe
   const key = (m: MessageRecord): MessageKey => [m.accountId, m.path, m.uid];
   const gone = new Set(removed.map((m) => key(m).join('\u0000')));
   // List order (queries.ts unifiedInbox): date descending, then primary key descending.
-  const before = (a: MessageRecord, b: MessageRecord) => (a.date !== b.date ? a.date > b.date : cmp(key(a), key(b)) > 0);
+  const before = (a: MessageRecord, b: MessageRecord) => inListOrder(a, b) < 0;
   let lowest = first;
   let highest = first;
   for (const m of removed) {
