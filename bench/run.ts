@@ -262,7 +262,9 @@ async function measureAll(run: Run): Promise<void> {
     await rec.step('app: offline download of the big INBOX', async () => {
       const res = await offlineBodies(env, alice, sizes.alice);
       rec.add('bodies_100k_ms', res.ms);
-      say(`  ${fmtMs(res.ms)} for ${res.stored} bodies`);
+      const used = formatCpu(res.cpu, res.ms);
+      say(`  ${fmtMs(res.ms)} for ${res.stored} bodies (${Math.round(res.stored / (res.ms / 1000))}/s); CPU: ${used}`);
+      notes.push(`CPU during the offline download of the big INBOX (${fmtMs(res.ms)}): ${used}.`);
     });
   }
 }

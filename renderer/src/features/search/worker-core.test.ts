@@ -8,6 +8,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MessageHeader } from '../../../../shared/contract';
 import { applyBatch, putBody, removeAccount, type PetrelDb } from '../../db';
+import { BodyPrefetcher, type PrefetchConnection } from '../../db/body-prefetch';
 import { PetrelDb as Db } from '../../db/schema';
 import { A, B, cursor, header, newDb, upsert } from '../../db/test-fixtures';
 import type { IndexStatus, SearchPage } from './protocol';
@@ -552,6 +553,63 @@ describe('search worker', () => {
     // The body dropped from the cache: its words go.
     await db.bodies.delete([A, 'INBOX', 1]);
     await eventually(client, 'spreadsheet', (k) => k.length === 0);
+  });
+
+  it('indexes a downloaded batch of bodies by its keys, without reading the bodies indexed before', async () => {
+    const db = newDb();
+    await applyBatch(db, [folders(A, { INBOX: 'inbox' }), upsert(A, 'INBOX', Array.from({ length: 300 }, (_, i) => mail(A, 'INBOX', i + 1)))]);
+    for (let uid = 1; uid <= 100; uid++) await putBody(db, { accountId: A, path: 'INBOX', uidValidity: '1', uid, text: `kept ${uid}`, html: null, attachments: [] });
+    // Body records the worker reads, by UID.
+    const bodyReads: number[] = [];
+    const { client } = await start(db, {}, (name) => {
+      const d = new Db(name);
+      d.use({
+        stack: 'dbcore',
+        name: 'count-body-reads',
+        create: (down) => ({
+          ...down,
+          table: (table) => {
+            const t = down.table(table);
+            if (table !== 'bodies') return t;
+            const note = (records: readonly unknown[]) => {
+              for (const r of records) if (r) bodyReads.push((r as { uid: number }).uid);
+            };
+            return {
+              ...t,
+              getMany: async (req) => {
+                const res = await t.getMany(req);
+                note(res);
+                return res;
+              },
+              query: async (req) => {
+                const res = await t.query(req);
+                if (req.values !== false) note(res.result);
+                return res;
+              },
+            };
+          },
+        }),
+      });
+      return d;
+    });
+    await ready(client);
+    const counted = (text: string, n: number) => until(`${n} results for "${text}"`, async () => ((await client.search(text)).total === n ? true : undefined));
+    await counted('kept', 100);
+    bodyReads.length = 0;
+
+    // The offline download stores the other 200 in one batch, as the app does.
+    const conn: PrefetchConnection = {
+      state: { status: 'connected' },
+      onState: () => () => undefined,
+      call: async (_m, p) => ({ bodies: p.uids.map((uid) => ({ accountId: p.accountId, path: p.path, uidValidity: p.uidValidity, uid, html: null, text: `fetched ${uid}`, attachments: [] })) }),
+    };
+    expect(await new BodyPrefetcher(db, conn, { batch: 200, storage: null }).pass()).toBe(200);
+    await counted('fetched', 200);
+    // Each new body read once; none of the 100 indexed before (Dexie reports a write of 50 or
+    // more records as the whole table: the worker then read and tokenized every body again).
+    expect(bodyReads.filter((uid) => uid <= 100)).toEqual([]);
+    expect(bodyReads.sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 101));
+    expect(await client.search('kept')).toMatchObject({ total: 100 });
   });
 
   it('reports a worker that could not start: the status says why and searches fail', async () => {
