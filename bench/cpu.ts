@@ -14,6 +14,25 @@ interface Proc {
   cmdline: string;
   ticks: number;
   rssKb: number;
+  /** An app renderer's worker threads (the search worker, the contacts): ticks by thread id. */
+  workers?: Map<number, number>;
+}
+
+/** Chromium names a dedicated worker's thread "DedicatedWorker thread" (comm keeps 15 characters). */
+function workerTicks(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('DedicatedWorker')) continue;
+      const f = stat.slice(close + 2).split(' ');
+      out.set(Number(tid), Number(f[11]) + Number(f[12]));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
 }
 
 function snapshot(): Map<number, Proc> {
@@ -25,13 +44,15 @@ function snapshot(): Map<number, Proc> {
       const close = stat.lastIndexOf(')');
       // After the name: state [0], ppid [1], ..., utime [11], stime [12], ..., rss in pages [21].
       const f = stat.slice(close + 2).split(' ');
-      out.set(Number(entry), {
+      const p: Proc = {
         ppid: Number(f[1]),
         comm: stat.slice(stat.indexOf('(') + 1, close),
         cmdline: fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '),
         ticks: Number(f[11]) + Number(f[12]),
         rssKb: Number(f[21]) * 4,
-      });
+      };
+      if (isAppRenderer(p) && p.cmdline.includes('chromium')) p.workers = workerTicks(Number(entry));
+      out.set(Number(entry), p);
     } catch {
       // The process ended meanwhile.
     }
@@ -52,6 +73,9 @@ export interface Ours {
   dovecotTag: string;
 }
 
+const APP_RENDERER = 'Chromium renderer (app)';
+const APP_WORKERS = 'Chromium renderer (app): its workers (search, contacts)';
+
 function category(pid: number, p: Proc, procs: Map<number, Proc>, ours: Ours): string {
   if (pid === ours.hostPid) return 'host (engine)';
   if (pid === process.pid) return 'benchmark + Playwright';
@@ -59,7 +83,7 @@ function category(pid: number, p: Proc, procs: Map<number, Proc>, ours: Ours): s
     return p.comm === 'imap' || p.cmdline.includes('/imap ') || p.cmdline.trimEnd().endsWith('/imap') ? 'Dovecot imap' : 'Dovecot other';
   }
   if (p.cmdline.includes('chromium') && descendsFromUs(pid, procs)) {
-    if (isAppRenderer(p)) return 'Chromium renderer (app)';
+    if (isAppRenderer(p)) return APP_RENDERER;
     if (p.cmdline.includes('--type=')) return 'Chromium other (GPU, network, renderers)';
     return 'Chromium browser process (IndexedDB backend, IPC, DevTools)';
   }
@@ -82,7 +106,14 @@ export function cpuMeter(ours: () => Ours): { stop(): Record<string, number> } {
         const used = p.ticks - (before.get(pid)?.ticks ?? 0);
         if (used <= 0) continue;
         const c = category(pid, p, after, o);
-        totals[c] = (totals[c] ?? 0) + used * TICK_MS;
+        // The app renderer's workers apart from its main thread (what the page does itself).
+        let inWorkers = 0;
+        if (c === APP_RENDERER && p.workers) {
+          const was = before.get(pid)?.workers;
+          for (const [tid, ticks] of p.workers) inWorkers += Math.max(0, ticks - (was?.get(tid) ?? 0));
+          if (inWorkers > 0) totals[APP_WORKERS] = (totals[APP_WORKERS] ?? 0) + inWorkers * TICK_MS;
+        }
+        totals[c] = (totals[c] ?? 0) + (used - inWorkers) * TICK_MS;
       }
       return totals;
     },

@@ -3,6 +3,7 @@ import { PetrelError } from '../../../shared/errors';
 import type { FolderRecord, MessageKey, MessageRecord, PetrelDb } from './schema';
 import { cmp } from 'dexie';
 import { cursorOf, folderMessages, pageCursorOf, type PageCursor } from './queries';
+import { bulkPutKeyed } from './keyed-writes';
 import { readByKeys } from './read-keys';
 
 /** The part of the engine connection this uses; `Connection<PetrelContract>` fits it. */
@@ -51,8 +52,6 @@ export const OFFLINE_COMPLETE_KEY = 'petrel.offlineComplete';
 export const FULL_PASS_EVERY_MS = 24 * 3600_000;
 const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 const PAGE = 500;
-/** Dexie's change events name the keys of a write of fewer than 50 records (one range above). */
-const KEYED_WRITE = 49;
 
 /** Which folders first: the inbox, then what people read, the bins last. */
 const RANK: Record<string, number> = { inbox: 0, flagged: 1, sent: 2, archive: 3, drafts: 4, all: 8, junk: 9, trash: 9 };
@@ -308,11 +307,8 @@ export class BodyPrefetcher {
         text: b.text,
         attachments: b.attachments,
       }));
-      // In writes Dexie names key by key: the search worker then reads and indexes only these
-      // bodies. A bigger write is reported as "the whole table changed", and the worker read
-      // every cached message and body back and tokenized them all again: once a minute during
-      // a long download (its longest lag), +26 s of the page's CPU in the 100k download.
-      for (let i = 0; i < records.length; i += KEYED_WRITE) await this.db.bodies.bulkPut(records.slice(i, i + KEYED_WRITE));
+      // Named key by key, so the search worker indexes only these bodies (keyed-writes.ts).
+      await bulkPutKeyed(this.db.bodies, records);
     });
   }
 }

@@ -129,6 +129,38 @@ async function seed(db: PetrelDb): Promise<void> {
   ]);
 }
 
+/** Counts the records of `table` read through `d` (their UIDs into `uids`), by a DBCore middleware. */
+function countReads(d: PetrelDb, table: 'messages' | 'bodies', uids: number[]): PetrelDb {
+  d.use({
+    stack: 'dbcore',
+    name: `count-${table}-reads`,
+    create: (down) => ({
+      ...down,
+      table: (name) => {
+        const t = down.table(name);
+        if (name !== table) return t;
+        const note = (records: readonly unknown[]) => {
+          for (const r of records) if (r) uids.push((r as { uid: number }).uid);
+        };
+        return {
+          ...t,
+          getMany: async (req) => {
+            const res = await t.getMany(req);
+            note(res);
+            return res;
+          },
+          query: async (req) => {
+            const res = await t.query(req);
+            if (req.values !== false) note(res.result);
+            return res;
+          },
+        };
+      },
+    }),
+  });
+  return d;
+}
+
 describe('search worker', () => {
   it('indexes the database and answers word and operator queries across accounts, newest first', async () => {
     const db = newDb();
@@ -561,37 +593,7 @@ describe('search worker', () => {
     for (let uid = 1; uid <= 100; uid++) await putBody(db, { accountId: A, path: 'INBOX', uidValidity: '1', uid, text: `kept ${uid}`, html: null, attachments: [] });
     // Body records the worker reads, by UID.
     const bodyReads: number[] = [];
-    const { client } = await start(db, {}, (name) => {
-      const d = new Db(name);
-      d.use({
-        stack: 'dbcore',
-        name: 'count-body-reads',
-        create: (down) => ({
-          ...down,
-          table: (table) => {
-            const t = down.table(table);
-            if (table !== 'bodies') return t;
-            const note = (records: readonly unknown[]) => {
-              for (const r of records) if (r) bodyReads.push((r as { uid: number }).uid);
-            };
-            return {
-              ...t,
-              getMany: async (req) => {
-                const res = await t.getMany(req);
-                note(res);
-                return res;
-              },
-              query: async (req) => {
-                const res = await t.query(req);
-                if (req.values !== false) note(res.result);
-                return res;
-              },
-            };
-          },
-        }),
-      });
-      return d;
-    });
+    const { client } = await start(db, {}, (name) => countReads(new Db(name), 'bodies', bodyReads));
     await ready(client);
     const counted = (text: string, n: number) => until(`${n} results for "${text}"`, async () => ((await client.search(text)).total === n ? true : undefined));
     await counted('kept', 100);
@@ -610,6 +612,21 @@ describe('search worker', () => {
     expect(bodyReads.filter((uid) => uid <= 100)).toEqual([]);
     expect(bodyReads.sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 101));
     expect(await client.search('kept')).toMatchObject({ total: 100 });
+  });
+
+  it('reads back only the messages of a big flag change', async () => {
+    const db = newDb();
+    await applyBatch(db, [folders(A, { INBOX: 'inbox' }), upsert(A, 'INBOX', Array.from({ length: 300 }, (_, i) => mail(A, 'INBOX', i + 1, { seen: false })))]);
+    const messageReads: number[] = [];
+    const { client } = await start(db, {}, (name) => countReads(new Db(name), 'messages', messageReads));
+    await ready(client);
+    expect((await client.search('is:unread')).total).toBe(300);
+    messageReads.length = 0;
+    // Another client read 120 of them: one delta, as a resync brings it.
+    const changes = Array.from({ length: 120 }, (_, i) => ({ uid: i + 1, flags: ['\\Seen'], modseq: null }));
+    await applyBatch(db, [{ kind: 'flags', accountId: A, path: 'INBOX', uidValidity: '1', changes }]);
+    await until('the flags indexed', async () => ((await client.search('is:unread')).total === 180 ? true : undefined));
+    expect(new Set(messageReads)).toEqual(new Set(changes.map((c) => c.uid)));
   });
 
   it('reports a worker that could not start: the status says why and searches fail', async () => {
