@@ -3,7 +3,6 @@ import { PetrelError } from '../../../shared/errors';
 import type { FolderRecord, MessageKey, MessageRecord, PetrelDb } from './schema';
 import { cmp } from 'dexie';
 import { cursorOf, folderMessages, pageCursorOf, type PageCursor } from './queries';
-import { bulkPutKeyed } from './keyed-writes';
 import { readByKeys } from './read-keys';
 
 /** The part of the engine connection this uses; `Connection<PetrelContract>` fits it. */
@@ -298,17 +297,19 @@ export class BodyPrefetcher {
       const keys = bodies.map((b): MessageKey => [b.accountId, b.path, b.uid]);
       const messages = await readByKeys(this.db.messages, keys);
       const keep = bodies.filter((b, i) => messages[i]?.uidValidity === b.uidValidity);
-      const records = keep.map((b) => ({
-        accountId: b.accountId,
-        path: b.path,
-        uidValidity: b.uidValidity,
-        uid: b.uid,
-        html: b.html,
-        text: b.text,
-        attachments: b.attachments,
-      }));
-      // Named key by key, so the search worker indexes only these bodies (keyed-writes.ts).
-      await bulkPutKeyed(this.db.bodies, records);
+      // One write, which Dexie reports as a range of the table: the search worker finds the new
+      // bodies in it by their keys (worker-core.ts, applyChanges).
+      await this.db.bodies.bulkPut(
+        keep.map((b) => ({
+          accountId: b.accountId,
+          path: b.path,
+          uidValidity: b.uidValidity,
+          uid: b.uid,
+          html: b.html,
+          text: b.text,
+          attachments: b.attachments,
+        })),
+      );
     });
   }
 }
