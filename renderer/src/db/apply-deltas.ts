@@ -11,7 +11,7 @@ import {
   type PetrelDb,
 } from './schema';
 import { parseUidSet } from './uidset';
-import { bulkPutKeyed } from './keyed-writes';
+import { putChanges } from './keyed-writes';
 
 /**
  * Applies the engine's sync deltas to IndexedDB: one read-write transaction per batch, bulk
@@ -364,7 +364,7 @@ async function applyFlags(db: PetrelDb, d: DeltaOf<'flags'>): Promise<boolean> {
     counts.seenChanged(prev.seen, next.seen);
     puts.push(next);
   }
-  if (puts.length > 0) await bulkPutKeyed(db.messages, puts);
+  if (puts.length > 0) await putChanges(db.messages, puts, folder.row.cachedTotal);
   await putFolderIfChanged(db, folder.old, counts.into(folder.row));
   return true;
 }

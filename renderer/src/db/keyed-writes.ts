@@ -2,20 +2,28 @@ import type { Table } from 'dexie';
 
 /** Dexie's change events name the keys of a write of fewer than 50 records. */
 export const KEYED_WRITE = 49;
+/** Past this many records a change is written at once (see putChanges). */
+export const KEYED_MAX = 2000;
 
 /**
- * `bulkPut` in writes whose keys Dexie reports one by one. A write of 50 records or more is
- * reported as a range of the whole table: every live query over the table runs again, and the
- * search worker (which hears the page's writes over Dexie's BroadcastChannel) reads every
- * record of the range back. After 1,000 flag changes in a 100k folder it read 100k headers to
- * find them; it now reads the 1,000.
+ * Writes changed records of one folder so that whoever reads changes back reads little.
  *
- * Naming keys is not free: Dexie's change tracking cost the page ~0.16 ms per key when the
- * offline download wrote its bodies this way (bench/analysis.md). So it is for changes to a
- * few records among many (flags), not for a first sync's batches (every record is new there,
- * and the worker reads them all anyway) nor for the download's bodies (the worker finds the new
- * ones in a range by their keys alone).
+ * A write of 50 records or more is reported by Dexie as a range of the whole table: every
+ * live query over the table runs again, and the search worker (which hears the page's writes
+ * over Dexie's BroadcastChannel) reads every record of the range back (~60-80 µs a record:
+ * 6-8 s for a folder of 100k). Written in pieces of 49, the keys are named one by one and the
+ * worker reads just those; but Dexie's change tracking costs the page ~0.16 ms a key, in the
+ * foreground (after 1,000 flag changes by another client the resync took 839 ms against
+ * 670 ms; bench/analysis.md). So pieces are used for a change to at most a tenth of the folder
+ * and at most KEYED_MAX records, and one write otherwise (marking a whole folder read).
+ *
+ * Not for a first sync's batches (every record is new, the worker reads them all anyway) nor
+ * the download's bodies (the worker finds the new ones in a range by their keys alone).
  */
-export async function bulkPutKeyed<T, K>(table: Table<T, K>, records: readonly T[]): Promise<void> {
+export async function putChanges<T, K>(table: Table<T, K>, records: readonly T[], folderSize: number): Promise<void> {
+  if (records.length > KEYED_MAX || records.length * 10 > folderSize) {
+    await table.bulkPut(records as T[]);
+    return;
+  }
   for (let i = 0; i < records.length; i += KEYED_WRITE) await table.bulkPut(records.slice(i, i + KEYED_WRITE));
 }
