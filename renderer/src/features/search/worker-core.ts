@@ -615,9 +615,9 @@ export class SearchWorkerCore {
     // message's cached body is the same text for as long as it is cached (search-index.ts,
     // fingerprint), so only bodies the index does not have yet, and bodies it has that are gone,
     // are read again; not every body in the range. Reading them all back and tokenizing them
-    // again after each batch, once a minute during the 100k download, was most of the search
-    // worker's work then; naming each key in smaller writes instead cost Dexie's change tracking
-    // ~0.16 ms of the page's CPU per key.
+    // again made any later batch of 50 or more cost a pass over every cached body (100k of them
+    // after a full download); naming each key in smaller writes instead cost Dexie's change
+    // tracking ~0.16 ms of the page's CPU per key (bench/analysis.md).
     for (const { from, to } of mergeRanges(ranges.filter((r) => r.bodies))) {
       const stored = await db.bodies.where(':id').between(from, to, true, true).primaryKeys();
       const storedSet = new Set<string>();
