@@ -364,7 +364,7 @@ async function applyFlags(db: PetrelDb, d: DeltaOf<'flags'>): Promise<boolean> {
     counts.seenChanged(prev.seen, next.seen);
     puts.push(next);
   }
-  if (puts.length > 0) await putChanges(db.messages, puts, folder.row.cachedTotal);
+  if (puts.length > 0) await putChanges(db.messages, puts);
   await putFolderIfChanged(db, folder.old, counts.into(folder.row));
   return true;
 }

@@ -6,22 +6,22 @@ export const KEYED_WRITE = 49;
 export const KEYED_MAX = 2000;
 
 /**
- * Writes changed records of one folder so that whoever reads changes back reads little.
+ * Writes changed records so that whoever reads changes back reads little.
  *
  * A write of 50 records or more is reported by Dexie as a range of the whole table: every
  * live query over the table runs again, and the search worker (which hears the page's writes
- * over Dexie's BroadcastChannel) reads every record of the range back (~60-80 µs a record:
- * 6-8 s for a folder of 100k). Written in pieces of 49, the keys are named one by one and the
- * worker reads just those; but Dexie's change tracking costs the page ~0.16 ms a key, in the
+ * over Dexie's BroadcastChannel) reads every cached message back, in every folder (~60-80 µs a
+ * record: 6-8 s for 100k). Written in pieces of 49, the keys are named one by one and the worker
+ * reads just those; but Dexie's change tracking costs the page ~0.16 ms a key, in the
  * foreground (after 1,000 flag changes by another client the resync took 839 ms against
- * 670 ms; bench/analysis.md). So pieces are used for a change to at most a tenth of the folder
- * and at most KEYED_MAX records, and one write otherwise (marking a whole folder read).
+ * 670 ms; bench/analysis.md). So pieces are used up to KEYED_MAX records (~0.3 s), and one
+ * write beyond (marking a big folder read: 100k keys would cost the page ~16 s).
  *
  * Not for a first sync's batches (every record is new, the worker reads them all anyway) nor
  * the download's bodies (the worker finds the new ones in a range by their keys alone).
  */
-export async function putChanges<T, K>(table: Table<T, K>, records: readonly T[], folderSize: number): Promise<void> {
-  if (records.length > KEYED_MAX || records.length * 10 > folderSize) {
+export async function putChanges<T, K>(table: Table<T, K>, records: readonly T[]): Promise<void> {
+  if (records.length > KEYED_MAX) {
     await table.bulkPut(records as T[]);
     return;
   }

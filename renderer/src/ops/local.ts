@@ -109,7 +109,7 @@ async function setFlags(
     puts.push(record);
   }
   if (puts.length === 0) return;
-  await putChanges(db.messages, puts, folder?.cachedTotal ?? 0);
+  await putChanges(db.messages, puts);
   if (folder && counts) await db.folders.put(counts.into({ ...folder }));
 }
 
@@ -170,7 +170,7 @@ export async function revertLocal(db: PetrelDb, op: Operation, undo: OpUndo): Pr
     const present = await db.messages.bulkGet(undo.removed.map((m): MessageKey => [m.accountId, m.path, m.uid]));
     const back = undo.removed.filter((m, i) => present[i] === undefined && m.uidValidity === op.uidValidity);
     if (back.length === 0) return;
-    await putChanges(db.messages, back, folder.cachedTotal);
+    await putChanges(db.messages, back);
     const now = (await db.folders.get([op.accountId, op.path])) ?? folder;
     const counts = new Counts(now);
     for (const m of back) counts.add(m.seen, m);
