@@ -18,15 +18,19 @@ interface Proc {
   workers?: Map<number, number>;
 }
 
+/** A /proc stat line: the name, and the fields after it (state [0], ppid [1], ..., utime [11], stime [12], ..., rss in pages [21]). */
+function parseStat(stat: string): { comm: string; f: string[] } {
+  const close = stat.lastIndexOf(')');
+  return { comm: stat.slice(stat.indexOf('(') + 1, close), f: stat.slice(close + 2).split(' ') };
+}
+
 /** Chromium names a dedicated worker's thread "DedicatedWorker thread" (comm keeps 15 characters). */
 function workerTicks(pid: number): Map<number, number> {
   const out = new Map<number, number>();
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('DedicatedWorker')) continue;
-      const f = stat.slice(close + 2).split(' ');
+      const { comm, f } = parseStat(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      if (!comm.startsWith('DedicatedWorker')) continue;
       out.set(Number(tid), Number(f[11]) + Number(f[12]));
     } catch {
       // The thread ended meanwhile.
@@ -40,13 +44,10 @@ function snapshot(): Map<number, Proc> {
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      // After the name: state [0], ppid [1], ..., utime [11], stime [12], ..., rss in pages [21].
-      const f = stat.slice(close + 2).split(' ');
+      const { comm, f } = parseStat(fs.readFileSync(`/proc/${entry}/stat`, 'utf8'));
       const p: Proc = {
         ppid: Number(f[1]),
-        comm: stat.slice(stat.indexOf('(') + 1, close),
+        comm,
         cmdline: fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '),
         ticks: Number(f[11]) + Number(f[12]),
         rssKb: Number(f[21]) * 4,
