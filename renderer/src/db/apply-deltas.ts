@@ -11,7 +11,7 @@ import {
   type PetrelDb,
 } from './schema';
 import { parseUidSet } from './uidset';
-import { putChanges } from './keyed-writes';
+import { KEYED_WRITE, putChanges } from './keyed-writes';
 
 /**
  * Applies the engine's sync deltas to IndexedDB: one read-write transaction per batch, bulk
@@ -135,6 +135,9 @@ function tablesFor(db: PetrelDb, deltas: readonly SyncDelta[]): Table[] {
   for (const d of deltas) {
     switch (d.kind) {
       case 'upsert':
+        // The folder's cursor tells a first sync's batches from later mail (applyUpsert).
+        messages = cursors = true;
+        break;
       case 'flags':
         messages = true;
         break;
@@ -340,9 +343,21 @@ async function applyUpsert(db: PetrelDb, d: DeltaOf<'upsert'>): Promise<boolean>
     }
     puts.push(next);
   }
-  if (puts.length > 0) await db.messages.bulkPut(puts);
+  if (puts.length > KEYED_WRITE && (await syncedBefore(db, d))) await putChanges(db.messages, puts);
+  else if (puts.length > 0) await db.messages.bulkPut(puts);
   await putFolderIfChanged(db, folder.old, counts.into(folder.row));
   return true;
+}
+
+/**
+ * Whether the folder's first sync was complete before this delta: its headers are then later
+ * mail (a resync after a weekend away), written so that the search worker reads just them
+ * (putChanges). A first sync's batches are written at once: every record is new, the worker
+ * reads them all once the sync ends, and naming their keys would cost the sync ~0.16 ms each.
+ */
+async function syncedBefore(db: PetrelDb, d: DeltaOf<'upsert'>): Promise<boolean> {
+  const c = await db.cursors.get([d.accountId, d.path]);
+  return c !== undefined && c.uidValidity === d.uidValidity && c.partialBelow === undefined;
 }
 
 async function applyFlags(db: PetrelDb, d: DeltaOf<'flags'>): Promise<boolean> {

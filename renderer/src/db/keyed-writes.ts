@@ -17,8 +17,10 @@ export const KEYED_MAX = 2000;
  * 670 ms; bench/analysis.md). So pieces are used up to KEYED_MAX records (~0.3 s), and one
  * write beyond (marking a big folder read: 100k keys would cost the page ~16 s).
  *
- * Not for a first sync's batches (every record is new, the worker reads them all anyway) nor
- * the download's bodies (the worker finds the new ones in a range by their keys alone).
+ * Used for flag changes and for headers of a folder whose first sync is complete (later mail);
+ * not for a first sync's batches (every record is new, the worker reads them all once the
+ * sync ends) nor the download's bodies (the worker finds the new ones in a range by their
+ * keys alone).
  */
 export async function putChanges<T, K>(table: Table<T, K>, records: readonly T[]): Promise<void> {
   if (records.length > KEYED_MAX) {

@@ -643,6 +643,29 @@ describe('search worker', () => {
     expect(new Set(messageReads).size).toBe(2200);
   });
 
+  it('reads back only the new mail of a synced folder, and everything after a first sync', async () => {
+    const db = newDb();
+    const inbox = (from: number, n: number) => upsert(A, 'INBOX', Array.from({ length: n }, (_, i) => mail(A, 'INBOX', from + i)));
+    // A first sync in two batches, the first with a partial cursor.
+    await applyBatch(db, [folders(A, { INBOX: 'inbox' }), inbox(1001, 1000), { kind: 'cursor', cursor: { accountId: A, path: 'INBOX', uidValidity: '1', highestModseq: null, uidNext: 2001, partialBelow: 1001 } }]);
+    const messageReads: number[] = [];
+    const { client } = await start(db, {}, (name) => countReads(new Db(name), 'messages', messageReads));
+    await ready(client);
+    messageReads.length = 0;
+    await applyBatch(db, [inbox(1, 1000), cursor(A, 'INBOX', 2001)]);
+    // Every message is from Ada.
+    const indexed = async (n: number) => until(`${n} indexed`, async () => ((await client.search('ada')).total === n ? true : undefined));
+    await indexed(2000);
+    // The first sync's last batch was one write: every cached message read back.
+    expect(new Set(messageReads).size).toBe(2000);
+
+    // A resync after a weekend away: 120 new messages, their keys named.
+    messageReads.length = 0;
+    await applyBatch(db, [inbox(2001, 120), cursor(A, 'INBOX', 2121)]);
+    await indexed(2120);
+    expect(new Set(messageReads)).toEqual(new Set(Array.from({ length: 120 }, (_, i) => 2001 + i)));
+  });
+
   it('reports a worker that could not start: the status says why and searches fail', async () => {
     const client = new SearchClient({ postMessage: () => undefined, addEventListener: () => undefined, removeEventListener: () => undefined }, 'x');
     const statuses: IndexStatus[] = [];
