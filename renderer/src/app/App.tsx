@@ -10,6 +10,7 @@ import { AccountList } from '../features/accounts/AccountList';
 import { FolderTree, type FolderSelection } from '../features/folders/FolderTree';
 import { UnifiedInbox } from '../features/folders/UnifiedInbox';
 import { ComposeButton, OutboxButton, useCompose } from '../features/compose';
+import { InboxAnchorsAhead } from '../features/messages/anchors-ahead';
 import { MessageList, type AccountMark, type ListSource } from '../features/messages/MessageList';
 import type { RespondKind } from '../features/compose/respond';
 import { EMPTY_SELECTION, openUid, single, type Selection } from '../features/messages/selection';
@@ -167,6 +168,7 @@ export function App() {
         <ComposeButton />
         <SearchBox value={search.query} onChange={search.setQuery} onClear={search.clear} />
         {(accounts?.length ?? 0) > 1 && <UnifiedInbox selected={unified} onSelect={() => goTo('unified')} />}
+        {(accounts?.length ?? 0) > 1 && <InboxAnchorsAhead />}
         <AccountList
           renderFolders={(a) => (
             <FolderTree

@@ -2,9 +2,8 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useLiveQuery } from 'dexie-react-hooks';
 import { memo, useEffect, useId, useRef, type KeyboardEvent, type MouseEvent } from 'react';
 import { allFolders, folder as folderQuery, folderMessages, isInboxPath, rowKey, unifiedInbox, type MessageRecord } from '../../db';
-import { ANCHOR_STEP, anchorsReach, anchorsUsable, LONG_LIST, wantAnchors } from '../../db/folder-anchors';
+import { ANCHOR_STEP, LONG_LIST } from '../../db/folder-anchors';
 import { useDb } from '../../db/db-context';
-import { RECENT_MAX } from '../../db/apply-deltas';
 import { Icon } from '../../components/Icon';
 import type { MessageAction } from '../actions/actions';
 import type { RespondKind } from '../compose/respond';
@@ -12,15 +11,12 @@ import { endMessageDrag, startMessageDrag } from '../actions/drag';
 import type { FolderSelection } from '../folders/FolderTree';
 import { listDate, senderOf } from './format';
 import { extend, single, toggle, type Selection } from './selection';
+import { useAnchorsAhead } from './anchors-ahead';
 import { useConversationCounts } from './use-conversation-counts';
 
 const ROW_HEIGHT = 74;
-/** A long folder's jump anchors are read once its length has not changed for this long. */
-const ANCHORS_AFTER_MS = 1000;
 /** A folder without anchors has them read this long after it opens (after its first rows). */
 const ANCHORS_FIRST_MS = 150;
-/** ...and a growing folder waits at most this long for its length to settle. */
-const ANCHORS_MAX_WAIT_MS = 15_000;
 const PAGE = 100;
 
 /** The list's action keys (lower-case letters without Shift; '#' and '!' come with it). */
@@ -100,36 +96,12 @@ export function MessageList(props: {
     [db, sourceKey],
   );
   const count = info?.cachedTotal ?? 0;
-  // What the anchors below depend on: each long folder's length and `changes`.
-  // The unified inbox places every INBOX by its anchors (unified-inbox.ts); a folder list
-  // needs them only when long (a walk from the top is quick otherwise).
+  // The unified inbox places every INBOX by its anchors (unified-inbox.ts); a folder list needs
+  // them only when long (a walk from the top is quick otherwise). A folder without any has them
+  // read soon after it opens: a jump a second later walked the index from the top (230 ms of a
+  // 450 ms jump at 30k).
   const longFolders = (info?.folders ?? []).filter((f) => (source.kind === 'unified' ? f.cachedTotal > ANCHOR_STEP : f.cachedTotal >= LONG_LIST));
-  const anchorState = longFolders.map((f) => `${f.accountId}\u0000${f.path}\u0000${f.cachedTotal}\u0000${f.changes ?? 0}`).join('\u0001');
-  // A long folder: its jump anchors are read in the background, so a jump into it is quick (the
-  // unified inbox merges its INBOXes by theirs: unified-inbox.ts). A folder without any is read
-  // soon after it opens (a jump a second later walked the index from the top: 230 ms of a 450 ms
-  // jump at 30k); one that grew, once the list's length has stayed the same for a while: three
-  // times the last gap between two lengths, at least ANCHORS_AFTER_MS. A first sync of 100k
-  // under load changes the length every 1-2 s, and reading anchors between its batches (each
-  // read walks the whole folder) ran 14 times in one sync.
-  const lengthSeen = useRef({ key: '', at: 0, gap: 0 });
-  useEffect(() => {
-    const seen = lengthSeen.current;
-    const now = Date.now();
-    lengthSeen.current = seen.key === sourceKey ? { key: sourceKey, at: now, gap: now - seen.at } : { key: sourceKey, at: now, gap: 0 };
-    const timers: ReturnType<typeof setTimeout>[] = [];
-    for (const f of longFolders) {
-      const reach = anchorsReach(db, f.accountId, f.path);
-      // Anchors that reach the end and can all be placed in the list as it is (the folder's
-      // change log moves them past new mail and removals) need nothing; others are read again
-      // once things settle, not on the next jump.
-      if (reach > f.cachedTotal - ANCHOR_STEP - RECENT_MAX && anchorsUsable(db, f)) continue;
-      const delay = reach === 0 ? ANCHORS_FIRST_MS : Math.min(ANCHORS_MAX_WAIT_MS, Math.max(ANCHORS_AFTER_MS, 3 * lengthSeen.current.gap));
-      timers.push(setTimeout(() => wantAnchors(db, f.accountId, f.path, { refresh: true }), delay));
-    }
-    return () => timers.forEach(clearTimeout);
-    // `sourceKey` stands for the source, `anchorState` for the long folders' state.
-  }, [db, sourceKey, count, anchorState]);
+  useAnchorsAhead(db, sourceKey, longFolders, ANCHORS_FIRST_MS);
   const virtual = useVirtualizer({
     count,
     getScrollElement: () => parent.current,
