@@ -3,6 +3,7 @@ import 'fake-indexeddb/auto';
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SyncDelta } from '../../../../shared/contract';
 import { applyBatch, type PetrelDb } from '../../db';
 import { DbProvider } from '../../db/db-context';
 import { anchorsReach, clearAnchors, useAnchorStorage } from '../../db/folder-anchors';
@@ -31,8 +32,10 @@ describe('InboxAnchorsAhead', () => {
     clearAnchors();
   });
 
-  async function fill(accountId: string, path: string, n: number) {
-    await applyBatch(db, [upsert(accountId, path, Array.from({ length: n }, (_, i) => header(accountId, path, i + 1)))]);
+  /** `n` messages, synced completely (`partial`: a first sync's batch, older mail to come). */
+  async function fill(accountId: string, path: string, n: number, partial = false) {
+    const c: SyncDelta = { kind: 'cursor', cursor: { accountId, path, uidValidity: '1', highestModseq: null, uidNext: n + 1, ...(partial ? { partialBelow: 1 } : {}) } };
+    await applyBatch(db, [upsert(accountId, path, Array.from({ length: n }, (_, i) => header(accountId, path, i + 1))), c]);
   }
 
   async function mount() {
@@ -99,5 +102,21 @@ describe('InboxAnchorsAhead', () => {
     await untilRead(A, B);
     expect(anchorsReach(db, A, 'INBOX')).toBeGreaterThanOrEqual(300);
     expect(anchorsReach(db, B, 'INBOX')).toBeGreaterThanOrEqual(100);
+  });
+
+  it('leaves an INBOX in its first sync alone until the sync ends', async () => {
+    db = newDb();
+    await applyBatch(db, [foldersDelta(A, ['INBOX']), foldersDelta(B, ['INBOX'])]);
+    await fill(A, 'INBOX', 350, true);
+    await fill(B, 'INBOX', 150);
+    await mount();
+    await untilRead(B);
+    await wait(1000);
+    expect(anchorsReach(db, A, 'INBOX')).toBe(0);
+    await act(async () => {
+      await fill(A, 'INBOX', 400);
+    });
+    await untilRead(A);
+    expect(anchorsReach(db, A, 'INBOX')).toBeGreaterThanOrEqual(400);
   });
 });

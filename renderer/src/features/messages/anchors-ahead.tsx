@@ -48,13 +48,18 @@ const INBOX_FIRST_MS = 1000;
  * Keeps every INBOX's anchors read while there are several INBOXes, whatever list is open:
  * All inboxes places each INBOX by its anchors (db/unified-inbox.ts), and its first jump with
  * an INBOX whose anchors were not read yet took 0.6-2 s (an account added a minute before:
- * docs/benchmarks.md) against ~70 ms. A component of its own, so the folder rows' live query
- * re-renders only it.
+ * docs/benchmarks.md) against ~70 ms. An INBOX in its first sync waits for it to end (its
+ * cursor stored without `partialBelow`): nobody is looking at it, and each read walks it all.
+ * A component of its own, so the folder rows' live query re-renders only it.
  */
 export function InboxAnchorsAhead(): null {
   const db = useDb();
-  const inboxes = useLiveQuery(async () => (await allFolders(db)).filter((f) => isInboxPath(f.path)), [db]);
-  const long = inboxes && inboxes.length > 1 ? inboxes.filter((f) => f.cachedTotal > ANCHOR_STEP) : [];
+  const inboxes = useLiveQuery(async () => {
+    const all = (await allFolders(db)).filter((f) => isInboxPath(f.path));
+    const cursors = await db.cursors.bulkGet(all.map((f) => [f.accountId, f.path]));
+    return { count: all.length, synced: all.filter((_, i) => cursors[i] !== undefined && cursors[i].partialBelow === undefined) };
+  }, [db]);
+  const long = inboxes && inboxes.count > 1 ? inboxes.synced.filter((f) => f.cachedTotal > ANCHOR_STEP) : [];
   useAnchorsAhead(db, 'inboxes', long, INBOX_FIRST_MS);
   return null;
 }
