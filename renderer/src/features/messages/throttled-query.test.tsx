@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SyncDelta } from '../../../../shared/contract';
 import { applyBatch, type PetrelDb } from '../../db';
 import { A, header, newDb, upsert } from '../../db/test-fixtures';
-import { Throttle, useThrottledQuery } from './throttled-query';
+import { BUSY_FACTOR, Throttle, useThrottledQuery } from './throttled-query';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -40,6 +40,22 @@ describe('Throttle', () => {
     t.close();
     vi.advanceTimersByTime(5000);
     expect(runs).toEqual([0, 1000, 5000]);
+  });
+
+  it('reads its interval at each ask', () => {
+    vi.useFakeTimers();
+    let clock = 0;
+    let interval = 1000;
+    const runs: number[] = [];
+    const t = new Throttle(() => runs.push(clock), () => interval, () => clock);
+    t.ask();
+    interval = 3000;
+    clock = 1500;
+    t.ask();
+    clock = 3000;
+    vi.advanceTimersByTime(1500);
+    expect(runs).toEqual([0, 3000]);
+    t.close();
   });
 });
 
@@ -102,6 +118,43 @@ describe('useThrottledQuery', () => {
     await waitFor('0');
     await write(upsert(A, 'Other', [header(A, 'Other', 1)]));
     await waitFor('1');
+  });
+
+  it('runs a slow read again for writes only after BUSY_FACTOR times what it took', async () => {
+    db = newDb();
+    await applyBatch(db, [upsert(A, 'INBOX', [header(A, 'INBOX', 1)])]);
+    const starts: number[] = [];
+    const TOOK = 80;
+    function Slow() {
+      const v = useThrottledQuery(
+        db,
+        async () => {
+          starts.push(performance.now());
+          await new Promise((r) => setTimeout(r, TOOK));
+          return starts.length;
+        },
+        [],
+        { tables: ['messages'], intervalMs: 10 },
+      );
+      return <output>{v ?? 'loading'}</output>;
+    }
+    host = document.createElement('div');
+    document.body.append(host);
+    await act(async () => {
+      root = createRoot(host);
+      root.render(<Slow />);
+    });
+    // Writes every 20 ms for 1.5 s: a read is always wanted.
+    for (let uid = 2; uid < 77; uid++) {
+      await write(upsert(A, 'INBOX', [header(A, 'INBOX', uid)]));
+      await act(async () => {
+        await new Promise((r) => setTimeout(r, 20));
+      });
+    }
+    const gaps = starts.slice(1).map((at, i) => at - starts[i]!);
+    expect(gaps.length).toBeGreaterThanOrEqual(2);
+    // At one read per 10 ms they would follow each other as soon as one ends (~TOOK apart).
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(BUSY_FACTOR * TOOK * 0.9);
   });
 
   it('stops a read still running when its deps change', async () => {

@@ -14,13 +14,15 @@ export class Throttle {
 
   constructor(
     private readonly run: () => void,
-    private readonly intervalMs: number,
+    /** Read at each ask: it may grow with what the last run cost (useThrottledQuery). */
+    private readonly intervalMs: number | (() => number),
     private readonly now: () => number = () => performance.now(),
   ) {}
 
   ask(): void {
     if (this.closed || this.timer !== undefined) return;
-    const wait = this.lastAt + this.intervalMs - this.now();
+    const interval = typeof this.intervalMs === 'number' ? this.intervalMs : this.intervalMs();
+    const wait = this.lastAt + interval - this.now();
     if (wait <= 0) {
       this.fire();
       return;
@@ -45,12 +47,21 @@ export class Throttle {
 }
 
 /**
+ * A read that took d is run again for writes no sooner than BUSY_FACTOR x d after it started.
+ * Under a first sync the list's conversation walk waits behind the sync's write transactions:
+ * in a 30k sync its runs took 0.2-3.3 s, and at one a second it was under way for 8 of the
+ * sync's 12 s, adding its reads to the IndexedDB backend's queue. So it takes at most about a
+ * quarter of the time, whatever the load.
+ */
+export const BUSY_FACTOR = 4;
+
+/**
  * Like useLiveQuery, for queries too costly to re-run after every write of a burst: the result
  * of `query` (the last one until the next arrives), read again when `deps` change (at once, or
  * after `firstDelayMs`: deps changing again before that cancel the read) and after writes to
- * `tables` (throttled,
- * see Throttle). Dexie's own live queries re-run after every batch of a sync whatever they read:
- * it reports any bulk write of 50 or more records as a change of the whole table.
+ * `tables` (throttled: at most once per `intervalMs`, or BUSY_FACTOR times what the last read
+ * took; see Throttle). Dexie's own live queries re-run after every batch of a sync whatever they
+ * read: it reports any bulk write of 50 or more records as a change of the whole table.
  */
 export function useThrottledQuery<T>(
   db: PetrelDb,
@@ -65,12 +76,14 @@ export function useThrottledQuery<T>(
     const stop = new AbortController();
     let running = false;
     let again = false;
+    let took = 0;
     const read = () => {
       if (running) {
         again = true;
         return;
       }
       running = true;
+      const started = performance.now();
       query(stop.signal)
         .then(
           (value) => {
@@ -82,13 +95,14 @@ export function useThrottledQuery<T>(
         )
         .finally(() => {
           running = false;
+          took = performance.now() - started;
           if (again && !closed) {
             again = false;
             throttle.ask();
           }
         });
     };
-    const throttle = new Throttle(read, options.intervalMs);
+    const throttle = new Throttle(read, () => Math.max(options.intervalMs, BUSY_FACTOR * took));
     const parts = options.tables.map((t) => `idb://${db.name}/${t}/`);
     const onMutated = (changed: ObservabilitySet) => {
       if (changed.all !== undefined || parts.some((p) => changed[p] !== undefined)) throttle.ask();
