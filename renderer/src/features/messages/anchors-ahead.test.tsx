@@ -2,13 +2,15 @@
 import 'fake-indexeddb/auto';
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SyncDelta } from '../../../../shared/contract';
 import { applyBatch, type PetrelDb } from '../../db';
 import { DbProvider } from '../../db/db-context';
 import { anchorsReach, clearAnchors, useAnchorStorage } from '../../db/folder-anchors';
 import { A, B, foldersDelta, header, newDb, upsert } from '../../db/test-fixtures';
-import { InboxAnchorsAhead } from './anchors-ahead';
+import { useLiveQuery } from 'dexie-react-hooks';
+import { useDb } from '../../db/db-context';
+import { InboxAnchorsAhead, useAnchorsAhead } from './anchors-ahead';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -38,15 +40,13 @@ describe('InboxAnchorsAhead', () => {
     await applyBatch(db, [upsert(accountId, path, Array.from({ length: n }, (_, i) => header(accountId, path, i + 1))), c]);
   }
 
-  async function mount() {
+  async function mount(children: React.ReactNode = <InboxAnchorsAhead />) {
     host = document.createElement('div');
     document.body.append(host);
     await act(async () => {
       root = createRoot(host);
       root.render(
-        <DbProvider value={db}>
-          <InboxAnchorsAhead />
-        </DbProvider>,
+        <DbProvider value={db}>{children}</DbProvider>,
       );
     });
   }
@@ -118,5 +118,34 @@ describe('InboxAnchorsAhead', () => {
     });
     await untilRead(A);
     expect(anchorsReach(db, A, 'INBOX')).toBeGreaterThanOrEqual(400);
+  });
+
+  it('reads a folder once when two lists ask for it (All inboxes and the INBOX itself)', async () => {
+    db = newDb();
+    await applyBatch(db, [foldersDelta(A, ['INBOX'])]);
+    await fill(A, 'INBOX', 350);
+    function Ahead(props: { name: string; firstMs: number }) {
+      const d = useDb();
+      const folders = useLiveQuery(async () => (await d.folders.toArray()).filter((f) => f.accountId === A), [d]);
+      useAnchorsAhead(d, props.name, folders ?? [], props.firstMs);
+      return null;
+    }
+    // The walk reads its anchors in read-only transactions over messages and folders.
+    const transaction = vi.spyOn(IDBDatabase.prototype, 'transaction');
+    const walks = () => transaction.mock.calls.filter(([stores, mode]) => Array.isArray(stores) && stores.join() === 'messages,folders' && mode === 'readonly').length;
+    try {
+      await mount(
+        <>
+          <Ahead name="unified" firstMs={100} />
+          <Ahead name="folder" firstMs={600} />
+        </>,
+      );
+      await untilRead(A);
+      // Past the second list's timer and the least time between two reads of a folder (2 s).
+      await wait(3000);
+      expect(walks()).toBe(1);
+    } finally {
+      transaction.mockRestore();
+    }
   });
 });

@@ -30,11 +30,12 @@ export function useAnchorsAhead(db: PetrelDb, key: string, folders: readonly Fol
     const now = Date.now();
     lengthSeen.current = seen.key === key ? { key, at: now, gap: now - seen.at } : { key, at: now, gap: 0 };
     const timers: ReturnType<typeof setTimeout>[] = [];
+    const current = (f: FolderRecord) => anchorsReach(db, f.accountId, f.path) > f.cachedTotal - ANCHOR_STEP - RECENT_MAX && anchorsUsable(db, f);
     for (const f of latest.current) {
-      const reach = anchorsReach(db, f.accountId, f.path);
-      if (reach > f.cachedTotal - ANCHOR_STEP - RECENT_MAX && anchorsUsable(db, f)) continue;
-      const delay = reach === 0 ? firstMs : Math.min(ANCHORS_MAX_WAIT_MS, Math.max(ANCHORS_AFTER_MS, 3 * lengthSeen.current.gap));
-      timers.push(setTimeout(() => wantAnchors(db, f.accountId, f.path, { refresh: true }), delay));
+      if (current(f)) continue;
+      const delay = anchorsReach(db, f.accountId, f.path) === 0 ? firstMs : Math.min(ANCHORS_MAX_WAIT_MS, Math.max(ANCHORS_AFTER_MS, 3 * lengthSeen.current.gap));
+      // Checked again when due: another list (All inboxes and the INBOX's own) may have read them.
+      timers.push(setTimeout(() => current(f) || wantAnchors(db, f.accountId, f.path, { refresh: true }), delay));
     }
     return () => timers.forEach(clearTimeout);
     // `state` stands for the folders' lengths and changes.
