@@ -20,6 +20,8 @@ export interface BenchHost {
   memory(): { rssMb: number; peakMb: number };
   /** Wall-clock times (ms) at which the INBOX connection of an account entered IDLE. */
   inboxIdles(accountId: string): number[];
+  /** Wall-clock times (ms) at which the INBOX connection of an account received EXISTS for INBOX. */
+  inboxExists(accountId: string): number[];
   stop(): Promise<void>;
 }
 
@@ -63,6 +65,11 @@ export async function startBenchHost(options: { dataDir: string; port?: number; 
     inboxIdles: (accountId) => {
       const out: number[] = [];
       for (const m of log.matchAll(/^\[bench-probe\] idle (\d+) (\S+) INBOX$/gm)) if (m[2] === `${accountId}:inbox`) out.push(Number(m[1]));
+      return out;
+    },
+    inboxExists: (accountId) => {
+      const out: number[] = [];
+      for (const m of log.matchAll(/^\[bench-probe\] exists (\d+) (\S+) INBOX$/gm)) if (m[2] === `${accountId}:inbox`) out.push(Number(m[1]));
       return out;
     },
     stop: async () => {

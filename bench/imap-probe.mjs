@@ -4,7 +4,7 @@
  * observes, never changes. The engine says nothing when a resync finds a folder
  * unchanged (no delta), so this stamps each IDLE the engine enters, with the connection
  * id (`<account>:inbox`) and folder: the INBOX connection goes back to IDLE exactly when
- * its sync is done.
+ * its sync is done. It also stamps each EXISTS the engine receives (where a push's time goes).
  *
  * With BENCH_PROBE_TRACE=1 it also logs every IMAP command the engine runs, with its
  * duration, and the process's memory every 250 ms (for finding where time and memory go).
@@ -25,6 +25,17 @@ const idle = ImapFlow.prototype.idle;
 ImapFlow.prototype.idle = function (...args) {
   write(`[bench-probe] idle ${Date.now()} ${this.id} ${this.mailbox ? this.mailbox.path : '-'}\n`);
   return idle.apply(this, args);
+};
+
+// EXISTS as the engine's connection receives it (connection id and folder): splits a push
+// into the server's part (delivery until EXISTS) and the app's (EXISTS until the row shows).
+const emit = ImapFlow.prototype.emit;
+ImapFlow.prototype.emit = function (/** @type {string | symbol} */ event, /** @type {unknown[]} */ ...args) {
+  if (event === 'exists') {
+    const info = /** @type {{ path?: string } | undefined} */ (args[0]);
+    write(`[bench-probe] exists ${Date.now()} ${this.id} ${info?.path ?? '-'}\n`);
+  }
+  return emit.call(this, event, ...args);
 };
 
 if (process.env.BENCH_PROBE_TRACE === '1') {

@@ -189,7 +189,23 @@ export async function showFolder(session: AppSession, accountId: string, name: s
   await session.openFolder(accountId, name, 1, 30_000);
 }
 
-/** `samples` messages, one at a time: from the server accepting each to its row showing in the open folder. */
+/** One push scenario: from delivery to the row, and for INBOX that time split where EXISTS reached the engine. */
+export interface PushResult {
+  p50: number;
+  p95: number;
+  values: number[];
+  /** Delivery → EXISTS on the engine's INBOX connection, per sample that had one (the server's part). */
+  server: number[];
+  /** EXISTS on the engine's connection → row visible, same samples (the app's part). */
+  app: number[];
+}
+
+/**
+ * `samples` messages, one at a time: from the server accepting each to its row showing in the
+ * open folder. With `notified` (the times the engine received EXISTS), each sample is also
+ * split at the first EXISTS after the delivery, so the app's own part is measured per message
+ * rather than as the difference of two medians taken minutes apart.
+ */
 export async function push(
   session: AppSession,
   accountId: string,
@@ -199,19 +215,27 @@ export async function push(
   samples: number,
   tag: string,
   pauseMs: number,
-): Promise<{ p50: number; p95: number; values: number[] }> {
+  notified?: () => number[],
+): Promise<PushResult> {
   await showFolder(session, accountId, folderName, other);
   const values: number[] = [];
+  const server: number[] = [];
+  const app: number[] = [];
   for (let k = 0; k < samples; k++) {
     const subject = `Push probe ${folderName} ${tag}.${k} ${Math.random().toString(36).slice(2, 8)}`;
     await session.arm(subject, `Messages in ${folderName} `, subject, 60_000);
     const accepted = await deliver(subject);
     const shown = await session.armed(subject);
     values.push(shown - accepted);
+    const exists = notified?.().find((t) => t >= accepted && t <= shown);
+    if (exists !== undefined) {
+      server.push(exists - accepted);
+      app.push(shown - exists);
+    }
     // A random pause: deliveries must not fall into step with the engine's STATUS poll.
     await sleep(200 + Math.floor(Math.random() * pauseMs));
   }
-  return { p50: percentile(values, 50), p95: percentile(values, 95), values };
+  return { p50: percentile(values, 50), p95: percentile(values, 95), values, server, app };
 }
 
 /** Adds an account through the UI and waits until its INBOX is synced. */
