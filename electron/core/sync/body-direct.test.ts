@@ -239,6 +239,9 @@ describe('decodeQuotedPrintable', () => {
     const fixed = ['', '=', '=\r', '=\n', 'a = \r\nb', '=4', '=4=\n1', '=E2=82=AC', '=e2=82=ac', 'tail  ', 'x\t \r\ny', '==\n41', '=\r\n=\r\n', '=\r=0A', '3=\r\t\nD', '= \r \n', '=\r \r\n', '= \r', '=  '];
     const inputs = [...fixed];
     for (let k = 0; k < 20000; k++) inputs.push(Array.from({ length: Math.floor(rand() * 40) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join(''));
+    // Line ends all CRLF or LF (the line-by-line path), with stretches long enough for its native copies.
+    const lines = ['=', '=3D', '=C3=BC', '=c3=bc', ' ', '\t', 'plain text of a line', 'a'.repeat(40), '=\r\n', '=\n', '\r\n', '\n', ' \r\n', '=  \n', '=4'];
+    for (let k = 0; k < 20000; k++) inputs.push(Array.from({ length: Math.floor(rand() * 30) }, () => lines[Math.floor(rand() * lines.length)]).join(''));
     for (const s of inputs) {
       const raw = Buffer.from(s, 'latin1');
       expect(decodeQuotedPrintable(raw).toString('hex'), JSON.stringify(s)).toBe(libqp.decode(raw).toString('hex'));
