@@ -51,6 +51,12 @@ export async function startBenchHost(options: { dataDir: string; port?: number; 
     });
   });
   const pid = child.pid!;
+  /** The probe's stamps of one kind (imap-probe.mjs) on an account's INBOX connection, for INBOX. */
+  const inboxStamps = (kind: 'idle' | 'exists', accountId: string): number[] => {
+    const out: number[] = [];
+    for (const m of log.matchAll(new RegExp(`^\\[bench-probe\\] ${kind} (\\d+) (\\S+) INBOX$`, 'gm'))) if (m[2] === `${accountId}:inbox`) out.push(Number(m[1]));
+    return out;
+  };
   return {
     url,
     pid,
@@ -62,16 +68,8 @@ export async function startBenchHost(options: { dataDir: string; port?: number; 
       const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
       return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
     },
-    inboxIdles: (accountId) => {
-      const out: number[] = [];
-      for (const m of log.matchAll(/^\[bench-probe\] idle (\d+) (\S+) INBOX$/gm)) if (m[2] === `${accountId}:inbox`) out.push(Number(m[1]));
-      return out;
-    },
-    inboxExists: (accountId) => {
-      const out: number[] = [];
-      for (const m of log.matchAll(/^\[bench-probe\] exists (\d+) (\S+) INBOX$/gm)) if (m[2] === `${accountId}:inbox`) out.push(Number(m[1]));
-      return out;
-    },
+    inboxIdles: (accountId) => inboxStamps('idle', accountId),
+    inboxExists: (accountId) => inboxStamps('exists', accountId),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
