@@ -17,6 +17,7 @@ import { Worker } from './worker';
 
 export interface AccountSyncOptions extends ConnectionTimings {
   pollIntervalMs: number;
+  notifyPollIntervalMs: number;
   livenessMs: number;
   probeTimeoutMs: number;
   rescanMs: number;

@@ -37,6 +37,11 @@ export interface SyncEngineOptions {
   getAccounts: () => Promise<SyncAccount[]>;
   /** Other folders' STATUS polling. Default 5000 ms. */
   pollIntervalMs?: number;
+  /**
+   * The same poll where the server notifies the worker of changes (NOTIFY, RFC 5465): a
+   * safety net, and what finds folders created or renamed elsewhere. Default 30000 ms.
+   */
+  notifyPollIntervalMs?: number;
   /** imapflow re-issues IDLE at least this often (RFC 2177: before 29 minutes). Default 10 min. */
   idleRestartMs?: number;
   /** NOOP probe interval on idle connections (a dead one is noticed within a minute). Default 30000 ms. */
@@ -78,6 +83,7 @@ export class SyncEngine {
     const livenessMs = opts.livenessMs ?? 30_000;
     this.accountOptions = {
       pollIntervalMs: opts.pollIntervalMs ?? 5000,
+      notifyPollIntervalMs: opts.notifyPollIntervalMs ?? 30_000,
       idleRestartMs: opts.idleRestartMs ?? 10 * 60_000,
       livenessMs,
       probeTimeoutMs: opts.probeTimeoutMs ?? 15_000,

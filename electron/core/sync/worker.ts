@@ -6,6 +6,11 @@
  *
  * Without CONDSTORE a flag change other than \Seen leaves STATUS as it was, so such
  * folders are also compared in full every `rescanMs`.
+ *
+ * Where the server offers NOTIFY (notify.ts) it tells this connection which folder changed,
+ * as it happens, and the poll becomes a safety net every `notifyPollIntervalMs`. Changes to
+ * the folder this connection has selected (a sync) come as EXISTS, EXPUNGE or FETCH, with or
+ * without NOTIFY; each queues another sync of it, since the running one may predate them.
  */
 import type { ImapFlow } from 'imapflow';
 import type { SyncDelta, SpecialUse } from '../../../shared/contract';
@@ -14,11 +19,14 @@ import { connectionLost, probe } from './connection';
 import type { FolderBook } from './folder-book';
 import { syncFolder } from './folder-sync';
 import { sameStatus, toFolders, type FolderStatus } from './folders';
+import { startNotify } from './notify';
 import { StaleSync, type AccountSyncState } from './sync-context';
 import { Priority, WorkQueue } from './work-queue';
 
 export interface WorkerOptions {
   pollIntervalMs: number;
+  /** The poll's interval while the server notifies this connection of changes (NOTIFY). */
+  notifyPollIntervalMs: number;
   livenessMs: number;
   probeTimeoutMs: number;
   rescanMs: number;
@@ -59,6 +67,9 @@ export class Worker {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private opSeq = 0;
+  /** NOTIFY asked for (once per connection), and whether the server took it. */
+  private notifyAsked = false;
+  private notifying = false;
 
   constructor(
     private readonly client: ImapFlow,
@@ -67,7 +78,15 @@ export class Worker {
     private readonly hooks: WorkerHooks,
     private readonly options: WorkerOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    // VANISHED (EARLIER) only answers a sync's own CHANGEDSINCE fetch.
+    const selectedChanged = (e: { path?: string; earlier?: boolean }) => {
+      if (e.path && !e.earlier && !this.stopped) this.syncSoon([e.path]);
+    };
+    client.on('exists', selectedChanged);
+    client.on('expunge', selectedChanged);
+    client.on('flags', selectedChanged);
+  }
 
   /** Runs until stopped; rejects when the connection is lost. */
   async run(): Promise<void> {
@@ -168,10 +187,29 @@ export class Worker {
   async poll(): Promise<void> {
     const started = Date.now();
     if (started - this.lastAnswer >= this.options.livenessMs) await this.probe();
+    if (!this.notifyAsked) {
+      // Before the listing: whatever changes after it is notified.
+      this.notifyAsked = true;
+      this.notifying = await startNotify(this.client, (path) => this.syncSoon([path]), this.log);
+    }
     const entries = await this.client.list({ statusQuery: STATUS_QUERY });
     this.lastAnswer = Date.now();
-    this.nextPollAt = this.lastAnswer + Math.max(0, 2 * (this.lastAnswer - started) - this.options.pollIntervalMs);
+    const quiet = this.notifying ? Math.max(0, this.options.notifyPollIntervalMs - this.options.pollIntervalMs) : 0;
+    this.nextPollAt = this.lastAnswer + Math.max(quiet, 2 * (this.lastAnswer - started) - this.options.pollIntervalMs);
     const listed = toFolders(this.state.accountId, entries);
+    // A notification that arrived during the LIST was taken as that folder's answer (imapflow
+    // files any STATUS under the folder it names), and a flag change's carries only
+    // HIGHESTMODSEQ: the folder keeps the counts it showed, and is synced.
+    const notified = new Set<string>();
+    if (this.notifying) {
+      for (const l of listed) {
+        if (!l.status || (l.status.messages !== null && l.status.uidNext !== null)) continue;
+        const before = this.book.folders.find((f) => f.path === l.folder.path);
+        if (before) [l.folder.total, l.folder.unread] = [before.total, before.unread];
+        l.status = null;
+        notified.add(l.folder.path);
+      }
+    }
     const removed = this.book.apply(listed, (d) => this.hooks.emit(d));
     for (const path of removed) {
       this.unseenAtSync.delete(path);
@@ -189,6 +227,11 @@ export class Worker {
         continue;
       }
       const path = folder.path;
+      if (notified.has(path)) {
+        // Behind a sync of it under way, which may predate the change.
+        this.syncSoon([path]);
+        continue;
+      }
       if (this.queue.has(`sync:${path}`) || (this.retryAfter.get(path) ?? 0) > now) continue;
       const due = this.due(path, status, now);
       if (!due) continue;

@@ -15,6 +15,7 @@ import { ReferenceModel } from './model';
 /** Timings for tests: everything a production default waits seconds for happens in a fraction. */
 export const FAST: Partial<SyncEngineOptions> = {
   pollIntervalMs: 250,
+  notifyPollIntervalMs: 250,
   livenessMs: 3000,
   probeTimeoutMs: 3000,
   rescanMs: 1000,
