@@ -22,7 +22,10 @@ import { baselineTable, buildReport, markdownTable, percentile, table, toJson, t
 import { checkBuild, fmtMs, parseArgs, Recorder, runs, say, versions, type Options } from './setup';
 
 const PUSH_SAMPLES = { quick: 3, full: 20 };
-/** The engine polls folders other than INBOX this often (SyncEngineOptions.pollIntervalMs). */
+/**
+ * The engine polls folders other than INBOX this often where the server sends no NOTIFY
+ * (SyncEngineOptions.pollIntervalMs): the pauses between Archive's samples spread over it.
+ */
 const OTHER_FOLDER_POLL_MS = 5000;
 
 interface Run {
