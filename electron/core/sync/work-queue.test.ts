@@ -50,4 +50,19 @@ describe('WorkQueue', () => {
     await expect(q.enqueue('d', Priority.sync, async () => undefined)).rejects.toThrow('gone');
     expect(await q.runNext(1)).toBe(false);
   });
+
+  it('leaves no unhandled rejection when a task is offered to a closed queue and nobody awaits it', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const q = new WorkQueue();
+      q.close(new Error('gone'));
+      void q.enqueue('late', Priority.sync, async () => undefined);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });

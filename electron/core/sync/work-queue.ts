@@ -37,7 +37,12 @@ export class WorkQueue {
    * then). Resolves when the task ran; rejects with its error.
    */
   enqueue(key: string, priority: number, run: () => Promise<void>, order = 0): Promise<void> {
-    if (this.closedWith) return Promise.reject(this.closedWith);
+    if (this.closedWith) {
+      // As for a queued task: a caller that does not await it must not leave an unhandled rejection.
+      const refused = Promise.reject(this.closedWith);
+      refused.catch(() => undefined);
+      return refused;
+    }
     const existing = this.tasks.find((t) => t.key === key);
     if (existing) return existing.done;
     let resolve!: () => void;

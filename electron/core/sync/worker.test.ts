@@ -98,6 +98,15 @@ describe('Worker with NOTIFY', () => {
     expect(worker.queue.has('sync:Projects')).toBe(true);
   });
 
+  it('queues nothing once stopped (notifications can still come while the session closes)', async () => {
+    const { client, worker } = setUp(true);
+    await worker.poll();
+    worker.stop();
+    client.untaggedHandlers['STATUS']!({ attributes: [{ type: 'ATOM', value: 'Projects' }, [{ type: 'ATOM', value: 'HIGHESTMODSEQ' }, { type: 'ATOM', value: '41' }]] });
+    client.emit('exists', { path: 'Projects', count: 21, prevCount: 20 });
+    expect(worker.queue.size).toBe(0);
+  });
+
   it('does without it where the server has none', async () => {
     const { client, worker } = setUp(false);
     await worker.poll();

@@ -81,7 +81,7 @@ export class Worker {
   ) {
     // VANISHED (EARLIER) only answers a sync's own CHANGEDSINCE fetch.
     const selectedChanged = (e: { path?: string; earlier?: boolean }) => {
-      if (e.path && !e.earlier && !this.stopped) this.syncSoon([e.path]);
+      if (e.path && !e.earlier) this.syncSoon([e.path]);
     };
     client.on('exists', selectedChanged);
     client.on('expunge', selectedChanged);
@@ -137,6 +137,8 @@ export class Worker {
    * change, so another one is queued behind it.
    */
   syncSoon(paths: Iterable<string>): void {
+    // Notifications and events can still come while the session closes its connections.
+    if (this.stopped) return;
     for (const path of new Set(paths)) {
       const folder = this.book.folders.find((f) => f.path === path);
       if (!folder?.selectable || folder.specialUse === 'inbox') continue;
