@@ -2,13 +2,15 @@
  * Opening one IMAP connection for the engine, and the small timing helpers every
  * connection needs. Each client gets an 'error' listener before anything else (an
  * unhandled 'error' event would crash the engine), QRESYNC is asked for (RFC 7162: ENABLE
- * QRESYNC, so expunges come as VANISHED with UIDs), and imapflow's own auto-IDLE is off:
- * the engine decides when a connection idles.
+ * QRESYNC, so expunges come as VANISHED with UIDs), imapflow's own auto-IDLE is off (the
+ * engine decides when a connection idles), and untagged FETCH lines are read by the engine's
+ * own reader (imap/fetch-line.ts).
  */
 import { ImapFlow } from 'imapflow';
 import type { Account } from '../../../shared/contract';
 import { PetrelError } from '../../../shared/errors';
 import { imapClientOptions } from '../imap/client-options';
+import { installFetchLineReader } from '../imap/fetch-line';
 import type { Logger } from '../log';
 import { mapServerError } from '../net/map-error';
 
@@ -51,6 +53,8 @@ export async function openConnection(sa: SyncAccount, role: ConnectionRole, timi
     }),
   );
   client.on('error', (e: Error) => log.warn(`${role} connection error`, { code: (e as { code?: unknown }).code, message: e.message }));
+  // FETCH answers are most of a sync's bytes; without the internals imapflow reads them itself.
+  if (!installFetchLineReader(client)) log.info('imapflow reads FETCH answers itself (its internals changed)');
   try {
     await client.connect();
   } catch (e) {

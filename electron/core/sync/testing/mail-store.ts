@@ -11,7 +11,7 @@ import type { Account } from '../../../../shared/contract';
 import type { MailServers } from '../../../../e2e/mailserver/mailserver';
 
 export interface BulkMessage {
-  raw: string;
+  raw: string | Buffer;
   /** IMAP system flags to store with it (\Seen, \Flagged, \Answered, \Draft). */
   flags?: readonly string[];
 }
