@@ -145,6 +145,12 @@ export type MessageBody = z.infer<typeof MessageBodySchema>;
 export const syncMethods = {
   /** The renderer's cursors, after every (re)connect: the engine syncs every account from them. */
   'sync.resume': method(z.object({ cursors: z.array(FolderCursorSchema).max(100_000) }).strict(), z.object({})),
+  /**
+   * The renderer has stored every `sync.deltas` batch up to `seq`. A first sync fetches ahead of
+   * the store by a bounded amount (the engine's DeliveryWindow), so the host does not hold the
+   * difference.
+   */
+  'sync.applied': method(z.object({ seq: z.number().int().nonnegative() }).strict(), z.object({})),
   /** Check for new mail now (the person asked, or the network came back). */
   'sync.now': method(z.object({ accountId: AccountIdSchema.optional() }).strict(), z.object({})),
   /** The network came back or the machine woke up: reconnect every account now, not after the backoff. */

@@ -10,6 +10,10 @@ export function registerSyncServices(server: RpcServer<PetrelContract>, sync: Sy
         void sync.resume(cursors);
         return {};
       },
+      'sync.applied': ({ seq }) => {
+        sync.applied(seq);
+        return {};
+      },
       'sync.now': async ({ accountId }) => {
         await sync.syncNow(accountId);
         return {};

@@ -19,7 +19,7 @@ type Upsert = Extract<SyncDelta, { kind: 'upsert' }>;
 type Flags = Extract<SyncDelta, { kind: 'flags' }>;
 type Expunge = Extract<SyncDelta, { kind: 'expunge' }>;
 
-function itemsOf(d: SyncDelta): number {
+export function itemsOf(d: SyncDelta): number {
   switch (d.kind) {
     case 'upsert':
       return d.messages.length;

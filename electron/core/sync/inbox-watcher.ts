@@ -34,6 +34,8 @@ export interface InboxWatcherOptions {
   rescanMs: number;
   debounceMs: number;
   batchSizes: readonly number[];
+  /** Resolves when a first sync may fetch its next slice (the engine's DeliveryWindow). None: at once. */
+  room?: () => Promise<void>;
 }
 
 export class InboxWatcher {
@@ -128,6 +130,7 @@ export class InboxWatcher {
         state: this.state,
         emit: this.emit,
         batchSizes: this.options.batchSizes,
+        room: this.options.room,
         checkpoint: () => this.showNewMailDuringInitialSync(),
         log: this.log,
       };

@@ -25,6 +25,8 @@ export interface AccountSyncOptions extends ConnectionTimings {
   batchSizes: readonly number[];
   bodyIdleCloseMs: number;
   backoff?: BackoffOptions;
+  /** Resolves when a first sync may fetch its next slice (the engine's DeliveryWindow). None: at once. */
+  room?: () => Promise<void>;
 }
 
 /** What outlives a session. */

@@ -115,5 +115,7 @@ export interface SyncDeps {
   emit(delta: SyncDelta): void;
   batchSizes: readonly number[];
   checkpoint: Checkpoint;
+  /** Waited for before each slice of headers after the first (see DeliveryWindow). */
+  room?: (() => Promise<void>) | undefined;
   log: Logger;
 }

@@ -17,7 +17,8 @@ import { HeapTrimmer, type HeapTrimmerOptions } from '../heap';
 import type { Logger } from '../log';
 import { AccountSync, type AccountSyncOptions } from './account-sync';
 import type { BackoffOptions } from './backoff';
-import { DeltaBatcher, type BatcherOptions } from './batcher';
+import { DeltaBatcher, itemsOf, type BatcherOptions } from './batcher';
+import { DeliveryWindow, type DeliveryWindowOptions } from './delivery-window';
 import type { BodyRef } from './body-fetcher';
 import type { SyncAccount } from './connection';
 import { OpMemo } from './op-memo';
@@ -58,6 +59,8 @@ export interface SyncEngineOptions {
   bodyIdleCloseMs?: number;
   backoff?: BackoffOptions;
   batcher?: BatcherOptions;
+  /** How far a first sync may run ahead of what the renderer reports applied (delivery-window.ts). */
+  deliveryWindow?: DeliveryWindowOptions;
   /** Where copies and moves are journaled so none runs twice across restarts (op-memo.ts). None: memory only. */
   opJournalFile?: string;
   heap?: HeapTrimmerOptions;
@@ -68,6 +71,7 @@ export class SyncEngine {
   private readonly batches = new Listeners<[SyncBatch]>();
   private readonly statusListeners = new Listeners<[AccountStatus[]]>();
   private readonly batcher: DeltaBatcher;
+  private readonly window: DeliveryWindow;
   private readonly ops: OpMemo;
   private readonly accountOptions: AccountSyncOptions;
   private cursors: FolderCursor[] = [];
@@ -81,6 +85,7 @@ export class SyncEngine {
     this.ops = new OpMemo(opts.opJournalFile !== undefined ? { file: opts.opJournalFile } : {});
     this.heap = new HeapTrimmer(opts.heap);
     const livenessMs = opts.livenessMs ?? 30_000;
+    this.window = new DeliveryWindow(opts.deliveryWindow);
     this.accountOptions = {
       pollIntervalMs: opts.pollIntervalMs ?? 5000,
       notifyPollIntervalMs: opts.notifyPollIntervalMs ?? 30_000,
@@ -95,8 +100,12 @@ export class SyncEngine {
       socketTimeoutMs: Math.max(60_000, 2 * livenessMs),
       connectTimeoutMs: 15_000,
       ...(opts.backoff ? { backoff: opts.backoff } : {}),
+      room: () => this.window.room(),
     };
     this.batcher = new DeltaBatcher((batch) => {
+      let items = 0;
+      for (const d of batch.deltas) items += itemsOf(d);
+      this.window.sent(batch.seq, items);
       this.batches.emit(batch);
       this.heap.activity();
     }, opts.batcher);
@@ -104,6 +113,11 @@ export class SyncEngine {
 
   onBatch(listener: (batch: SyncBatch) => void): () => void {
     return this.batches.add(listener);
+  }
+
+  /** The renderer has stored every batch up to `seq` (it may fetch further ahead again). */
+  applied(seq: number): void {
+    this.window.applied(seq);
   }
 
   onStatus(listener: (statuses: AccountStatus[]) => void): () => void {
@@ -121,6 +135,7 @@ export class SyncEngine {
   async resume(cursors: FolderCursor[]): Promise<void> {
     if (this.closed) return;
     this.cursors = cursors;
+    this.window.reset();
     if (!this.started) {
       this.started = true;
       await this.accountsChanged().catch((e: unknown) => this.opts.log.error('listing the accounts to sync failed', e));
@@ -239,6 +254,7 @@ export class SyncEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.window.close();
     await this.changing;
     const all = [...this.accounts.values()];
     await Promise.all(all.map((a) => a.close()));

@@ -102,6 +102,11 @@ export async function fetchDescending(
     }
     onBatch?.(remaining);
     if (remaining === 0) break;
+    // The renderer stores more slowly than this fetches: the host holds what it is behind by.
+    if (deps.room) {
+      await deps.room();
+      deps.state.assertCurrent(generation);
+    }
     if (await deps.checkpoint()) {
       const mb = await selectFolder(client, ctx.path);
       if (mb.uidValidity.toString() !== ctx.uidValidity) throw new RestartSync('UIDVALIDITY changed during the sync');

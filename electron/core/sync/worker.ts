@@ -31,6 +31,8 @@ export interface WorkerOptions {
   probeTimeoutMs: number;
   rescanMs: number;
   batchSizes: readonly number[];
+  /** Resolves when a first sync may fetch its next slice (the engine's DeliveryWindow). None: at once. */
+  room?: () => Promise<void>;
 }
 
 export interface WorkerHooks {
@@ -281,6 +283,7 @@ export class Worker {
                 state: this.state,
                 emit: (d) => this.hooks.emit(d),
                 batchSizes: this.options.batchSizes,
+                room: this.options.room,
                 checkpoint: async () => {
                   const selected = this.client.mailbox;
                   await this.queue.runUrgent(priority);

@@ -46,8 +46,16 @@ class FakeConnection implements SyncConnection {
     for (const l of this.listeners) l(this.state);
   }
 
-  call(_method: 'sync.resume', params: { cursors: FolderCursor[] }): Promise<unknown> {
-    this.resumes.push(params.cursors);
+  readonly applied: number[] = [];
+
+  call(method: 'sync.resume', params: { cursors: FolderCursor[] }): Promise<unknown>;
+  call(method: 'sync.applied', params: { seq: number }): Promise<unknown>;
+  call(method: 'sync.resume' | 'sync.applied', params: { cursors: FolderCursor[] } | { seq: number }): Promise<unknown> {
+    if (method === 'sync.applied') {
+      this.applied.push((params as { seq: number }).seq);
+      return Promise.resolve({});
+    }
+    this.resumes.push((params as { cursors: FolderCursor[] }).cursors);
     return this.resumeImpl();
   }
 
@@ -130,6 +138,8 @@ describe('SyncClient', () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(seqs.length).toBeLessThan(41);
     expect(await message(d, [A, 'INBOX', 1])).toMatchObject({ subject: 'v41', seen: 1 });
+    // The engine hears of each transaction once it is stored, by its last batch.
+    expect(conn.applied).toEqual(seqs);
     expect((await allCursors(d))[0]?.uidNext).toBe(41);
     expect(await folder(d, A, 'INBOX')).toMatchObject({ total: 1, unread: 0 });
     expect(client.getState()).toMatchObject({

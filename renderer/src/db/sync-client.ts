@@ -13,6 +13,9 @@ import type { PetrelDb } from './schema';
  * before it are applied, so the cursors are as fresh as they can be). Progress deltas are
  * kept in memory here, never stored.
  *
+ * After each batch (or merged run of them) the engine hears its `seq` (`sync.applied`): a first
+ * sync fetches only a bounded way ahead of the store, so the host does not hold the difference.
+ *
  * Safety of cursors: a cursor claims that everything before it is applied. If the batch
  * stream has a gap (a batch's `seq` is not the previous one plus 1: the RPC client drops
  * batches that fail validation) or a batch fails to apply, the session's later cursors are
@@ -34,6 +37,7 @@ export interface SyncConnection {
   readonly state: SyncConnectionState;
   onState(listener: (state: SyncConnectionState) => void): () => void;
   call(method: 'sync.resume', params: { cursors: FolderCursor[] }): Promise<unknown>;
+  call(method: 'sync.applied', params: { seq: number }): Promise<unknown>;
   subscribe(event: 'sync.deltas', params: Record<string, never>, handlers: SyncHandlers): () => void;
 }
 
@@ -270,6 +274,7 @@ export class SyncClient {
           const merged = this.mergeQueued(task);
           await this.run(merged.task);
           if (!this.stopped) this.update({ pending: Math.max(0, this.state.pending - merged.count) });
+          this.reportApplied(merged.task);
         } else {
           await this.run(task);
         }
@@ -355,6 +360,16 @@ export class SyncClient {
       session.failed = true;
       this.fail(e);
     }
+  }
+
+  /**
+   * Tells the engine the batch is done with (stored, or failed and left to the next resume),
+   * so a first sync fetches on: the engine runs only a bounded way ahead of the store.
+   */
+  private reportApplied(task: Extract<Task, { kind: 'batch' }>): void {
+    if (this.stopped || task.session !== this.session || !this.connected) return;
+    // A lost connection resumes, which starts the engine's count afresh.
+    this.conn.call('sync.applied', { seq: task.batch.seq }).catch(() => undefined);
   }
 
   private async resume(session: Session): Promise<void> {
