@@ -19,19 +19,7 @@ import { toMessageHeader } from '../electron/core/sync/header-map';
 import { otherClient } from '../electron/core/sync/testing/mail-store';
 import { deliverCorpus } from './corpus';
 import { say } from './setup';
-
-function option(name: string, dflt: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i === -1 ? dflt : Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} needs a positive whole number`);
-  return v;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+import { cpuMs, median, option } from './micro';
 
 async function main(): Promise<void> {
   const size = option('--size', 10_000);

@@ -18,19 +18,7 @@ import { HEADER_FIELDS } from '../electron/core/sync/fetch-headers';
 import { otherClient } from '../electron/core/sync/testing/mail-store';
 import { deliverCorpus } from './corpus';
 import { say } from './setup';
-
-function option(name: string, dflt: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i === -1 ? dflt : Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} needs a positive whole number`);
-  return v;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+import { cpuMs, median, option } from './micro';
 
 interface Line {
   payload: Buffer;

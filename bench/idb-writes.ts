@@ -15,15 +15,9 @@ import { servePage } from './page-bundle';
 import { cpuMeter } from './cpu';
 import { SCHEMAS, backendArgs } from './idb-writes-page';
 import { say } from './setup';
+import { option } from './micro';
 
 const BATCH = 2000;
-
-function option(name: string, dflt: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i === -1 ? dflt : Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} needs a positive whole number`);
-  return v;
-}
 
 async function main(): Promise<void> {
   const size = option('--size', 100_000);

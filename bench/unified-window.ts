@@ -10,6 +10,7 @@
 import { launchBrowser } from '../e2e/support/browser';
 import { servePage } from './page-bundle';
 import { say } from './setup';
+import { median } from './micro';
 
 interface PageApi {
   unifiedBench: {
@@ -23,8 +24,6 @@ function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(name);
   return i === -1 ? dflt : (process.argv[i + 1] ?? dflt);
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const sizes = arg('--sizes', '100000,10000,2000').split(',').map(Number);
