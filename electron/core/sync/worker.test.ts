@@ -107,6 +107,38 @@ describe('Worker with NOTIFY', () => {
     expect(worker.queue.size).toBe(0);
   });
 
+  /** When the worker will poll next (0: at the next tick of the short interval). */
+  const nextPoll = (worker: Worker) => (worker as unknown as { nextPollAt: number }).nextPollAt;
+  const changed: StatusObject = { path: 'Projects', messages: 21, uidNext: 22, uidValidity: 7n, unseen: 6, highestModseq: 41n };
+
+  it('polls at the short interval once a poll finds a change no notification named', async () => {
+    const { client, worker } = setUp(true);
+    await worker.poll();
+    expect(nextPoll(worker)).toBeGreaterThan(Date.now() + 20_000);
+    client.statuses['Projects'] = changed;
+    await worker.poll();
+    expect(worker.queue.has('sync:Projects')).toBe(true);
+    expect(nextPoll(worker)).toBe(0);
+  });
+
+  it('keeps polling seldom while the notifications name the changes a poll finds', async () => {
+    const { client, worker } = setUp(true);
+    (worker as unknown as { book: FolderBook }).book.folders = [{ accountId: 'acc', path: 'Projects', name: 'Projects', delimiter: '/', parentPath: null, specialUse: null, subscribed: true, selectable: true, total: 20, unread: 5 }];
+    // Changed before the first poll (while offline): found by it, not a miss.
+    client.statuses['Projects'] = changed;
+    await worker.poll();
+    expect(nextPoll(worker)).toBeGreaterThan(Date.now() + 20_000);
+    worker.queue.close(new Error('emptied'));
+    worker.queue.reopen();
+    // Notified since that poll; its sync is done with, the change not yet in the cursor.
+    client.untaggedHandlers['STATUS']!({ attributes: [{ type: 'ATOM', value: 'Projects' }, [{ type: 'ATOM', value: 'HIGHESTMODSEQ' }, { type: 'ATOM', value: '41' }]] });
+    worker.queue.close(new Error('emptied'));
+    worker.queue.reopen();
+    await worker.poll();
+    expect(worker.queue.has('sync:Projects')).toBe(true);
+    expect(nextPoll(worker)).toBeGreaterThan(Date.now() + 20_000);
+  });
+
   it('does without it where the server has none', async () => {
     const { client, worker } = setUp(false);
     await worker.poll();

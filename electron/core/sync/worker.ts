@@ -72,6 +72,16 @@ export class Worker {
   /** NOTIFY asked for (once per connection), and whether the server took it. */
   private notifyAsked = false;
   private notifying = false;
+  /**
+   * Whether the server's notifications are trusted to space the polls out. A poll that finds a
+   * change in a folder no notification named since the poll before shows they are not (the test
+   * Dovecot, after a while under load, told of changes only once the session itself touched
+   * the folder): the session then polls at the short interval.
+   */
+  private notifyTrusted = true;
+  /** When each folder was last named by a notification, and when the last poll started. */
+  private readonly notifiedAt = new Map<string, number>();
+  private lastPollStarted = 0;
 
   constructor(
     private readonly client: ImapFlow,
@@ -194,11 +204,20 @@ export class Worker {
     if (!this.notifyAsked) {
       // Before the listing: whatever changes after it is notified.
       this.notifyAsked = true;
-      this.notifying = await startNotify(this.client, (path) => this.syncSoon([path]), this.log);
+      this.notifying = await startNotify(
+        this.client,
+        (path) => {
+          this.notifiedAt.set(path, Date.now());
+          this.syncSoon([path]);
+        },
+        this.log,
+      );
     }
+    const previousPoll = this.lastPollStarted;
+    this.lastPollStarted = started;
     const entries = await this.client.list({ statusQuery: STATUS_QUERY });
     this.lastAnswer = Date.now();
-    const quiet = this.notifying ? Math.max(0, this.options.notifyPollIntervalMs - this.options.pollIntervalMs) : 0;
+    const quiet = this.notifying && this.notifyTrusted ? Math.max(0, this.options.notifyPollIntervalMs - this.options.pollIntervalMs) : 0;
     this.nextPollAt = this.lastAnswer + Math.max(quiet, 2 * (this.lastAnswer - started) - this.options.pollIntervalMs);
     const listed = toFolders(this.state.accountId, entries);
     // A notification that arrived during the LIST was taken as that folder's answer (imapflow
@@ -239,9 +258,23 @@ export class Worker {
       if (this.queue.has(`sync:${path}`) || (this.retryAfter.get(path) ?? 0) > now) continue;
       const due = this.due(path, status, now);
       if (!due) continue;
+      if (due === 'sync' && status && previousPoll > 0) this.checkNotified(path, previousPoll);
       this.unseenAtSync.set(path, status?.unseen ?? null);
       this.scheduleSync(path, due, INITIAL_ORDER[folder.specialUse ?? 'none'], !status || status.highestModseq === null);
     }
+  }
+
+  /**
+   * A poll found a change in `path` with nothing syncing it: without a notification naming it
+   * since the poll before, the server's notifications cannot be relied on to space polls out.
+   * (A change made just before this poll, whose notification is still on its way, looks the
+   * same; taking it for a miss costs only the short interval, the behaviour without NOTIFY.)
+   */
+  private checkNotified(path: string, previousPoll: number): void {
+    if (!this.notifying || !this.notifyTrusted || (this.notifiedAt.get(path) ?? 0) >= previousPoll) return;
+    this.notifyTrusted = false;
+    this.nextPollAt = 0;
+    this.log.info('the server did not notify a change; polling at the short interval', { folder: path });
   }
 
   /**
