@@ -43,6 +43,7 @@ const ZERO = 0x30;
 const NINE = 0x39;
 /** `* ` then digits then ` FETCH (`. */
 const FETCH_OPEN = ' FETCH (';
+const FETCH_OPEN_BYTES = Buffer.from(FETCH_OPEN, 'latin1');
 /** Far below imapflow's 100, whose per-item truncation is left to it. */
 const MAX_DEPTH = 40;
 /** imapflow's default bound on the tokens of one response (MAX_RESPONSE_TOKENS). */
@@ -71,14 +72,15 @@ const ESCAPE = /\\([\s\S])/g;
  */
 export function parseFetchLine(payload: Buffer, literals: readonly Buffer[], maxTokens = DEFAULT_MAX_TOKENS): FetchLine | null {
   if (payload.length < 12 || payload[0] !== 0x2a || payload[1] !== SP) return null;
+  // The head is checked on the bytes, so other untagged lines (a SEARCH of a million numbers)
+  // are not decoded for nothing; it is ASCII, so byte and character positions agree up to there.
+  let i = 2;
+  while (i < payload.length && payload[i]! >= ZERO && payload[i]! <= NINE) i++;
+  if (i === 2 || i - 2 > 10 || !FETCH_OPEN_BYTES.equals(payload.subarray(i, i + FETCH_OPEN_BYTES.length))) return null;
   // Decoded whole, as imapflow does: the values are then the same strings, invalid UTF-8 included.
   const line = payload.toString();
   const len = line.length;
-  let i = 2;
-  while (i < len && line.charCodeAt(i) >= ZERO && line.charCodeAt(i) <= NINE) i++;
-  if (i === 2 || i - 2 > 10) return null;
   const command = line.slice(2, i);
-  if (!line.startsWith(FETCH_OPEN, i)) return null;
   i += FETCH_OPEN.length;
 
   const root: FetchValue[] = [];
