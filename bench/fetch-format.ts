@@ -12,25 +12,16 @@
 import os from 'node:os';
 import type { ImapResponse } from 'imapflow';
 import { formatMessageResponse } from 'imapflow/lib/tools';
-import { startMailServers } from '../e2e/mailserver/mailserver';
 import { formatHeaderResponse } from '../electron/core/sync/fetch-format';
 import { HEADER_FIELDS } from '../electron/core/sync/fetch-headers';
 import { toMessageHeader } from '../electron/core/sync/header-map';
-import { otherClient } from '../electron/core/sync/testing/mail-store';
-import { deliverCorpus } from './corpus';
 import { say } from './setup';
-import { cpuMs, median, option } from './micro';
+import { cpuMs, median, option, withCorpusInbox } from './micro';
 
 async function main(): Promise<void> {
   const size = option('--size', 10_000);
   const rounds = option('--rounds', 7);
-  const servers = await startMailServers();
-  try {
-    const user = servers.user('alice');
-    await servers.resetUser('alice');
-    await deliverCorpus(servers, user.login, 'INBOX', { seed: 7, count: size, to: { name: 'Alice', address: user.address } });
-    const client = await otherClient(servers, 'alice', { qresync: true });
-    const mailbox = await client.mailboxOpen('INBOX', { readOnly: true });
+  await withCorpusInbox(size, async (client, mailbox) => {
     const atom = (value: string) => ({ type: 'ATOM', value });
     const items: unknown[] = ['UID', 'FLAGS', 'ENVELOPE', 'INTERNALDATE', 'RFC822.SIZE', 'BODYSTRUCTURE', 'MODSEQ', 'PREVIEW'].map(atom);
     items.push({ type: 'ATOM', value: 'BODY.PEEK', section: [atom('HEADER.FIELDS'), HEADER_FIELDS.map((h) => atom(h.toUpperCase()))] });
@@ -63,9 +54,7 @@ async function main(): Promise<void> {
     say('| Reader | Read, CPU ms per 10k | Read + toMessageHeader, CPU ms per 10k |');
     say('|---|---:|---:|');
     for (const [name, t] of Object.entries(times)) say(`| ${name} | ${median(t.read).toFixed(0)} | ${median(t.mapped).toFixed(0)} |`);
-  } finally {
-    await servers.stop();
-  }
+  });
 }
 
 main().catch((e: unknown) => {

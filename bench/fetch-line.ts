@@ -12,13 +12,10 @@
  */
 import os from 'node:os';
 import { parser } from 'imapflow/lib/handler/imap-handler';
-import { startMailServers } from '../e2e/mailserver/mailserver';
 import { parseFetchLine } from '../electron/core/imap/fetch-line';
 import { HEADER_FIELDS } from '../electron/core/sync/fetch-headers';
-import { otherClient } from '../electron/core/sync/testing/mail-store';
-import { deliverCorpus } from './corpus';
 import { say } from './setup';
-import { cpuMs, median, option } from './micro';
+import { cpuMs, median, option, withCorpusInbox } from './micro';
 
 interface Line {
   payload: Buffer;
@@ -30,13 +27,7 @@ type Exec = (c: string, a: unknown[], o: { untagged: Record<string, () => Promis
 async function main(): Promise<void> {
   const size = option('--size', 10_000);
   const rounds = option('--rounds', 7);
-  const servers = await startMailServers();
-  try {
-    const user = servers.user('alice');
-    await servers.resetUser('alice');
-    await deliverCorpus(servers, user.login, 'INBOX', { seed: 7, count: size, to: { name: 'Alice', address: user.address } });
-    const client = await otherClient(servers, 'alice', { qresync: true });
-    await client.mailboxOpen('INBOX', { readOnly: true });
+  await withCorpusInbox(size, async (client) => {
 
     // The lines as the stream hands them to imapflow (copied: the stream may reuse its buffers).
     let recording: Line[] = [];
@@ -80,9 +71,7 @@ async function main(): Promise<void> {
       }
       for (const [name, t] of Object.entries(times)) say(`| ${answer} | ${name} | ${median(t).toFixed(0)} | ${name === 'engine' ? declined : ''} |`);
     }
-  } finally {
-    await servers.stop();
-  }
+  });
 }
 
 main().catch((e: unknown) => {
