@@ -21,6 +21,16 @@ describe('DeliveryWindow', () => {
     expect(await settled(w.room())).toBe(true);
   });
 
+  it('keeps a bounded list when nobody reports any more, without losing count of the items', () => {
+    const w = new DeliveryWindow({ windowItems: 100 });
+    w.applied(0);
+    for (let seq = 1; seq <= 10_000; seq++) w.sent(seq, 1);
+    expect(w.unapplied).toBe(10_000);
+    expect((w as unknown as { outstanding: unknown[] }).outstanding.length).toBeLessThanOrEqual(256);
+    w.applied(10_000);
+    expect(w.unapplied).toBe(0);
+  });
+
   it('holds the fetch while more than the window is unreported, and lets it go when the renderer catches up', async () => {
     const w = new DeliveryWindow({ windowItems: 100 });
     w.sent(1, 60);

@@ -20,6 +20,8 @@ export interface DeliveryWindowOptions {
   maxWaitMs?: number;
 }
 
+const MAX_ENTRIES = 256;
+
 export class DeliveryWindow {
   private readonly windowItems: number;
   private readonly maxWaitMs: number;
@@ -43,6 +45,12 @@ export class DeliveryWindow {
   sent(seq: number, items: number): void {
     this.outstanding.push({ seq, items });
     this.items += items;
+    // With no renderer reporting (none yet, or all closed while the host syncs on) the list
+    // would only grow: the oldest entries merge, under the later seq (freed a little late).
+    if (this.outstanding.length > MAX_ENTRIES) {
+      const oldest = this.outstanding.shift()!;
+      this.outstanding[0]!.items += oldest.items;
+    }
   }
 
   /** The renderer has applied every batch up to `seq`. */

@@ -237,6 +237,7 @@ export class Worker {
     for (const path of removed) {
       this.unseenAtSync.delete(path);
       this.lastFullCompare.delete(path);
+      this.notifiedAt.delete(path);
       this.state.forget(path);
     }
     const now = Date.now();
