@@ -74,13 +74,14 @@ export class Worker {
   private notifying = false;
   /**
    * Whether the server's notifications are trusted to space the polls out. A poll that finds a
-   * change in a folder no notification named since the poll before shows they are not (the test
-   * Dovecot, after a while under load, told of changes only once the session itself touched
-   * the folder): the session then polls at the short interval.
+   * change in a folder no notification named since its last sync began shows they are not (the
+   * test Dovecot, after a while under load, told of a change only once the session itself had
+   * selected the folder, ~300 ms after its sync): the session then polls at the short interval.
    */
   private notifyTrusted = true;
-  /** When each folder was last named by a notification, and when the last poll started. */
+  /** When each folder was last named by a notification, and when its last sync began. */
   private readonly notifiedAt = new Map<string, number>();
+  private readonly syncStartedAt = new Map<string, number>();
   private lastPollStarted = 0;
 
   constructor(
@@ -238,6 +239,7 @@ export class Worker {
       this.unseenAtSync.delete(path);
       this.lastFullCompare.delete(path);
       this.notifiedAt.delete(path);
+      this.syncStartedAt.delete(path);
       this.state.forget(path);
     }
     const now = Date.now();
@@ -259,7 +261,7 @@ export class Worker {
       if (this.queue.has(`sync:${path}`) || (this.retryAfter.get(path) ?? 0) > now) continue;
       const due = this.due(path, status, now);
       if (!due) continue;
-      if (due === 'sync' && status && previousPoll > 0) this.checkNotified(path, previousPoll);
+      if (due === 'sync' && status && previousPoll > 0) this.checkNotified(path);
       this.unseenAtSync.set(path, status?.unseen ?? null);
       this.scheduleSync(path, due, INITIAL_ORDER[folder.specialUse ?? 'none'], !status || status.highestModseq === null);
     }
@@ -267,12 +269,17 @@ export class Worker {
 
   /**
    * A poll found a change in `path` with nothing syncing it: without a notification naming it
-   * since the poll before, the server's notifications cannot be relied on to space polls out.
-   * (A change made just before this poll, whose notification is still on its way, looks the
-   * same; taking it for a miss costs only the short interval, the behaviour without NOTIFY.)
+   * since the folder's last sync began, the server's notifications cannot be relied on to space
+   * polls out. A notification from before that sync named what that sync fetched, not this
+   * change: one that only echoes the session's own sync (a server that notifies once the folder
+   * is touched) must not count. (A change made just before this poll, whose notification is
+   * still on its way, looks the same; taking it for a miss costs only the short interval, the
+   * behaviour without NOTIFY.)
    */
-  private checkNotified(path: string, previousPoll: number): void {
-    if (!this.notifying || !this.notifyTrusted || (this.notifiedAt.get(path) ?? 0) >= previousPoll) return;
+  private checkNotified(path: string): void {
+    if (!this.notifying || !this.notifyTrusted) return;
+    const notified = this.notifiedAt.get(path);
+    if (notified !== undefined && notified > (this.syncStartedAt.get(path) ?? 0)) return;
     this.notifyTrusted = false;
     this.nextPollAt = 0;
     this.log.info('the server did not notify a change; polling at the short interval', { folder: path });
@@ -312,6 +319,7 @@ export class Worker {
         this.guard(
           `sync of ${JSON.stringify(path)}`,
           async () => {
+            this.syncStartedAt.set(path, Date.now());
             try {
               await syncFolder(this.client, path, {
                 state: this.state,
