@@ -61,6 +61,13 @@ function setUp(notify: boolean) {
   return { client, worker, deltas };
 }
 
+/** The worker's folder list already holds Projects (as after an earlier listing). */
+function knowsProjects(worker: Worker): void {
+  (worker as unknown as { book: FolderBook }).book.folders = [
+    { accountId: 'acc', path: 'Projects', name: 'Projects', delimiter: '/', parentPath: null, specialUse: null, subscribed: true, selectable: true, total: 20, unread: 5 },
+  ];
+}
+
 const counts = (deltas: SyncDelta[]) =>
   deltas.flatMap((d) =>
     d.kind === 'folders' ? d.folders.filter((f) => f.path === 'Projects').map((f) => `${f.total}/${f.unread}`) : d.kind === 'folderStatus' && d.path === 'Projects' ? [`${d.total}/${d.unread}`] : [],
@@ -94,7 +101,7 @@ describe('Worker with NOTIFY', () => {
 
   it('syncs the selected folder again when the server reports a change in it', () => {
     const { client, worker } = setUp(true);
-    (worker as unknown as { book: FolderBook }).book.folders = [{ accountId: 'acc', path: 'Projects', name: 'Projects', delimiter: '/', parentPath: null, specialUse: null, subscribed: true, selectable: true, total: 20, unread: 5 }];
+    knowsProjects(worker);
     client.emit('expunge', { path: 'Projects', earlier: true });
     expect(worker.queue.size).toBe(0);
     client.emit('exists', { path: 'Projects', count: 21, prevCount: 20 });
@@ -113,6 +120,9 @@ describe('Worker with NOTIFY', () => {
   /** When the worker will poll next (0: at the next tick of the short interval). */
   const nextPoll = (worker: Worker) => (worker as unknown as { nextPollAt: number }).nextPollAt;
   const changed: StatusObject = { path: 'Projects', messages: 21, uidNext: 22, uidValidity: 7n, unseen: 6, highestModseq: 41n };
+  /** A flag change's notification for Projects. */
+  const notify = (client: FakeClient) =>
+    client.untaggedHandlers['STATUS']!({ attributes: [{ type: 'ATOM', value: 'Projects' }, [{ type: 'ATOM', value: 'HIGHESTMODSEQ' }, { type: 'ATOM', value: '41' }]] });
 
   it('polls at the short interval once a poll finds a change no notification named', async () => {
     const { client, worker } = setUp(true);
@@ -126,7 +136,7 @@ describe('Worker with NOTIFY', () => {
 
   it('keeps polling seldom while the notifications name the changes a poll finds', async () => {
     const { client, worker } = setUp(true);
-    (worker as unknown as { book: FolderBook }).book.folders = [{ accountId: 'acc', path: 'Projects', name: 'Projects', delimiter: '/', parentPath: null, specialUse: null, subscribed: true, selectable: true, total: 20, unread: 5 }];
+    knowsProjects(worker);
     // Changed before the first poll (while offline): found by it, not a miss.
     client.statuses['Projects'] = changed;
     await worker.poll();
@@ -134,7 +144,7 @@ describe('Worker with NOTIFY', () => {
     worker.queue.close(new Error('emptied'));
     worker.queue.reopen();
     // Notified since that poll; its sync is done with, the change not yet in the cursor.
-    client.untaggedHandlers['STATUS']!({ attributes: [{ type: 'ATOM', value: 'Projects' }, [{ type: 'ATOM', value: 'HIGHESTMODSEQ' }, { type: 'ATOM', value: '41' }]] });
+    notify(client);
     worker.queue.close(new Error('emptied'));
     worker.queue.reopen();
     await worker.poll();
@@ -142,15 +152,13 @@ describe('Worker with NOTIFY', () => {
     expect(nextPoll(worker)).toBeGreaterThan(Date.now() + 20_000);
   });
 
-  const notify = (client: FakeClient) =>
-    client.untaggedHandlers['STATUS']!({ attributes: [{ type: 'ATOM', value: 'Projects' }, [{ type: 'ATOM', value: 'HIGHESTMODSEQ' }, { type: 'ATOM', value: '41' }]] });
   const tick = () => new Promise((resolve) => setTimeout(resolve, 3));
 
   it('does not count a notification its own sync of the folder began after', async () => {
     // The test Dovecot under load: a change is told of only ~300 ms after the session has
     // selected the folder, so each notification echoes the change the sync before it fetched.
     const { client, worker } = setUp(true);
-    (worker as unknown as { book: FolderBook }).book.folders = [{ accountId: 'acc', path: 'Projects', name: 'Projects', delimiter: '/', parentPath: null, specialUse: null, subscribed: true, selectable: true, total: 20, unread: 5 }];
+    knowsProjects(worker);
     await worker.poll();
     notify(client);
     await tick();
@@ -164,7 +172,7 @@ describe('Worker with NOTIFY', () => {
 
   it('counts a notification that came after its last sync began', async () => {
     const { client, worker } = setUp(true);
-    (worker as unknown as { book: FolderBook }).book.folders = [{ accountId: 'acc', path: 'Projects', name: 'Projects', delimiter: '/', parentPath: null, specialUse: null, subscribed: true, selectable: true, total: 20, unread: 5 }];
+    knowsProjects(worker);
     await worker.poll();
     notify(client);
     expect(await worker.queue.runNext(0)).toBe(true);
