@@ -6,6 +6,8 @@
 import type { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { imapCapabilityWithout, loadMailServersFromEnv, type MailServers } from '../../../e2e/mailserver/mailserver';
+import { createLogger } from '../log';
+import { renewNotify, startNotify } from './notify';
 import { startEngine, until, waitInSync, type Harness } from './testing/harness';
 import { bulkInsert, otherClient } from './testing/mail-store';
 import { testMessage } from './testing/messages';
@@ -75,6 +77,31 @@ describe('NOTIFY', () => {
     await other.append('Projects', testMessage(9000, { folder: 'P' }).raw);
     await until('the message appended during the sync', () => subjects('Projects').includes('Message 9000'), 30_000, 10);
     await waitInSync(h, other, ['Projects'], 30_000);
+  });
+
+  it('asked for again, the server takes it and still tells of each change, at the latest with the next command', async () => {
+    await servers.resetUser('alice');
+    other = await otherClient(servers, 'alice');
+    const listener = await otherClient(servers, 'alice');
+    try {
+      const heard: string[] = [];
+      const log = createLogger('test', () => undefined);
+      expect(await startNotify(listener, (path) => heard.push(path), log)).toBe(true);
+      await other.append('Archive', testMessage(901, { folder: 'A' }).raw);
+      await until('the first notification', () => heard.includes('Archive'), 10_000, 5);
+      expect(await renewNotify(listener, log)).toBe(true);
+      heard.length = 0;
+      // This Dovecot (2.3) sends what it notices after a second NOTIFY SET only with a command's
+      // answer, not at once: the worker, which asks again only after a miss, then also polls
+      // every 5 s, and each poll is such a command.
+      await other.append('Archive', testMessage(902, { folder: 'A' }).raw);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await listener.noop();
+      await until('the notification after asking again', () => heard.includes('Archive'), 10_000, 5);
+      expect(heard).toEqual(['Archive']);
+    } finally {
+      await listener.logout().catch(() => undefined);
+    }
   });
 
   it('without NOTIFY, other folders are still polled at the short interval', async () => {

@@ -134,6 +134,23 @@ describe('Worker with NOTIFY', () => {
     expect(nextPoll(worker)).toBe(0);
   });
 
+  it('asks for notifications again after a change they missed, at most once a minute', async () => {
+    const { client, worker } = setUp(true);
+    await worker.poll();
+    expect(client.exec).toHaveBeenCalledTimes(1);
+    client.statuses['Projects'] = changed;
+    await worker.poll();
+    expect(client.exec).toHaveBeenCalledTimes(2);
+    expect(client.exec.mock.calls[1]).toEqual(client.exec.mock.calls[0]);
+    // Another miss soon after: polled at the short interval, not asked again yet.
+    worker.queue.close(new Error('emptied'));
+    worker.queue.reopen();
+    client.statuses['Projects'] = { ...changed, messages: 22, uidNext: 23, highestModseq: 42n };
+    await worker.poll();
+    expect(worker.queue.has('sync:Projects')).toBe(true);
+    expect(client.exec).toHaveBeenCalledTimes(2);
+  });
+
   it('keeps polling seldom while the notifications name the changes a poll finds', async () => {
     const { client, worker } = setUp(true);
     knowsProjects(worker);

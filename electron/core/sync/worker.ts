@@ -19,7 +19,7 @@ import { connectionLost, probe } from './connection';
 import type { FolderBook } from './folder-book';
 import { syncFolder } from './folder-sync';
 import { sameStatus, toFolders, type FolderStatus } from './folders';
-import { startNotify } from './notify';
+import { renewNotify, startNotify } from './notify';
 import { StaleSync, type AccountSyncState } from './sync-context';
 import { Priority, WorkQueue } from './work-queue';
 
@@ -56,6 +56,8 @@ const INITIAL_ORDER: Record<SpecialUse | 'none', number> = {
 
 const STATUS_QUERY = { messages: true, uidNext: true, uidValidity: true, unseen: true, highestModseq: true };
 const FAILURE_RETRY_MS = 60_000;
+/** NOTIFY is asked for again after a miss at most this often. */
+const RENEW_NOTIFY_MS = 60_000;
 
 export class Worker {
   readonly queue = new WorkQueue();
@@ -76,13 +78,17 @@ export class Worker {
    * Whether the server's notifications are trusted to space the polls out. A poll that finds a
    * change in a folder no notification named since its last sync began shows they are not (the
    * test Dovecot, after a while under load, told of a change only once the session itself had
-   * selected the folder, ~300 ms after its sync): the session then polls at the short interval.
+   * selected the folder, ~300 ms after its sync): the session then asks for them again (which
+   * brought that Dovecot's back) and polls at the short interval, in case that does not hold.
    */
   private notifyTrusted = true;
   /** When each folder was last named by a notification, and when its last sync began. */
   private readonly notifiedAt = new Map<string, number>();
   private readonly syncStartedAt = new Map<string, number>();
   private lastPollStarted = 0;
+  /** When NOTIFY was last asked for again after a miss (at most once a minute). */
+  private renewedAt = 0;
+  private renewDue = false;
 
   constructor(
     private readonly client: ImapFlow,
@@ -265,6 +271,11 @@ export class Worker {
       this.unseenAtSync.set(path, status?.unseen ?? null);
       this.scheduleSync(path, due, INITIAL_ORDER[folder.specialUse ?? 'none'], !status || status.highestModseq === null);
     }
+    if (this.renewDue) {
+      this.renewDue = false;
+      this.renewedAt = Date.now();
+      if (await renewNotify(this.client, this.log)) this.log.info('asked the server for notifications again');
+    }
   }
 
   /**
@@ -277,9 +288,13 @@ export class Worker {
    * behaviour without NOTIFY.)
    */
   private checkNotified(path: string): void {
-    if (!this.notifying || !this.notifyTrusted) return;
+    if (!this.notifying) return;
     const notified = this.notifiedAt.get(path);
     if (notified !== undefined && notified > (this.syncStartedAt.get(path) ?? 0)) return;
+    // Asked for again (the test Dovecot then notifies in time again), and polled at the short
+    // interval for the rest of the session, in case that does not hold.
+    if (Date.now() - this.renewedAt >= RENEW_NOTIFY_MS) this.renewDue = true;
+    if (!this.notifyTrusted) return;
     this.notifyTrusted = false;
     this.nextPollAt = 0;
     this.log.info('the server did not notify a change; polling at the short interval', { folder: path });
