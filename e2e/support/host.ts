@@ -63,7 +63,8 @@ export async function startHost(options: { dataDir?: string; port?: number; env?
     log += d.toString();
   });
   const url = await firstLine(child, () => log);
-  let stopping = false;
+  // A host told to crash (fault injection) is meant to end by itself.
+  let stopping = Boolean(options.env?.['PETREL_TEST_CRASH_AFTER_SUBMIT']);
   // A host that ends by itself fails the test later, far from why: say why where it happens.
   child.once('exit', (code, signal) => {
     if (!stopping) process.stderr.write(`\nThe host on ${url.replace(/token=\w+/, 'token=…')} exited by itself (${signal ?? `code ${code}`}). Its log:\n${log}\n`);
