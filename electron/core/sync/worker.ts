@@ -88,7 +88,6 @@ export class Worker {
   private lastPollStarted = 0;
   /** When NOTIFY was last asked for again after a miss (at most once a minute). */
   private renewedAt = 0;
-  private renewDue = false;
 
   constructor(
     private readonly client: ImapFlow,
@@ -249,6 +248,7 @@ export class Worker {
       this.state.forget(path);
     }
     const now = Date.now();
+    let renew = false;
     for (const { folder, status } of listed) {
       if (!folder.selectable) continue;
       if (folder.specialUse === 'inbox') {
@@ -267,12 +267,11 @@ export class Worker {
       if (this.queue.has(`sync:${path}`) || (this.retryAfter.get(path) ?? 0) > now) continue;
       const due = this.due(path, status, now);
       if (!due) continue;
-      if (due === 'sync' && status && previousPoll > 0) this.checkNotified(path);
+      if (due === 'sync' && status && previousPoll > 0) renew = this.checkNotified(path) || renew;
       this.unseenAtSync.set(path, status?.unseen ?? null);
       this.scheduleSync(path, due, INITIAL_ORDER[folder.specialUse ?? 'none'], !status || status.highestModseq === null);
     }
-    if (this.renewDue) {
-      this.renewDue = false;
+    if (renew) {
       this.renewedAt = Date.now();
       if (await renewNotify(this.client, this.log)) this.log.info('asked the server for notifications again');
     }
@@ -285,19 +284,20 @@ export class Worker {
    * change: one that only echoes the session's own sync (a server that notifies once the folder
    * is touched) must not count. (A change made just before this poll, whose notification is
    * still on its way, looks the same; taking it for a miss costs only the short interval, the
-   * behaviour without NOTIFY.)
+   * behaviour without NOTIFY.) Returns whether to ask for the notifications again (the test
+   * Dovecot then notifies in time again); the session polls at the short interval from then on,
+   * in case that does not hold.
    */
-  private checkNotified(path: string): void {
-    if (!this.notifying) return;
+  private checkNotified(path: string): boolean {
+    if (!this.notifying) return false;
     const notified = this.notifiedAt.get(path);
-    if (notified !== undefined && notified > (this.syncStartedAt.get(path) ?? 0)) return;
-    // Asked for again (the test Dovecot then notifies in time again), and polled at the short
-    // interval for the rest of the session, in case that does not hold.
-    if (Date.now() - this.renewedAt >= RENEW_NOTIFY_MS) this.renewDue = true;
-    if (!this.notifyTrusted) return;
-    this.notifyTrusted = false;
-    this.nextPollAt = 0;
-    this.log.info('the server did not notify a change; polling at the short interval', { folder: path });
+    if (notified !== undefined && notified > (this.syncStartedAt.get(path) ?? 0)) return false;
+    if (this.notifyTrusted) {
+      this.notifyTrusted = false;
+      this.nextPollAt = 0;
+      this.log.info('the server did not notify a change; polling at the short interval', { folder: path });
+    }
+    return Date.now() - this.renewedAt >= RENEW_NOTIFY_MS;
   }
 
   /**
