@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { PetrelError } from '../../shared/errors';
 import { createLogger } from '../core/log';
 import { Engine, createRpcServer } from '../core/engine';
+import { installProcessGuards } from '../core/process-guards';
 import { PETREL_VERSION } from '../core/version';
 import { USAGE, isLoopback, parseHostArgs } from './args';
 import { defaultDataDir } from './paths';
@@ -18,6 +19,7 @@ import { startHostServer } from './server';
 
 async function main(): Promise<number> {
   const log = createLogger('host');
+  installProcessGuards(process, log, () => process.exit(1));
   let args;
   try {
     args = parseHostArgs(process.argv.slice(2));

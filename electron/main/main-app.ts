@@ -3,11 +3,12 @@
  * lifecycle and the window; everything mail-related is the Engine (plain Node), served
  * over the same RPC contract as the Node host.
  */
-import { app, BrowserWindow, powerMonitor } from 'electron';
+import { app, BrowserWindow, dialog, powerMonitor } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRpcServer, Engine } from '../core/engine';
 import { createLogger } from '../core/log';
+import { installProcessGuards } from '../core/process-guards';
 import { FileSecretStore } from '../core/secrets/secret-store';
 import { safeStorageCodec } from './safe-storage-codec';
 import { serveElectronIpc } from '../transports/electron-ipc-main';
@@ -24,6 +25,14 @@ const rendererDir = path.join(outDir, 'renderer');
 const ENGINE_CLOSE_TIMEOUT_MS = 5_000;
 
 const log = createLogger('main');
+// Instead of Electron's own dialog, which shows the person a stack trace.
+installProcessGuards(process, log, () => {
+  dialog.showErrorBox(
+    'Petrel has to close',
+    'Petrel ran into an internal error and must close. Your mail and unsent messages are kept; open Petrel again to go on. The details were written to the log.',
+  );
+  app.exit(1);
+});
 
 // Development: load the Vite dev server instead. Never in a packaged app, where an
 // environment variable must not be able to swap the code that holds the pipe.
