@@ -481,6 +481,33 @@ describe('search worker', () => {
     expect(saved.get(db.name)!.docs).toBe(6);
   });
 
+  it('answers a query while its index is being saved, and tries a failed save again later, not at once', async () => {
+    const db = newDb();
+    await seed(db);
+    const writes: { resolve: () => void; reject: (e: Error) => void }[] = [];
+    const store: SnapshotStore = {
+      load: async () => null,
+      // IndexedDB's write of the snapshot, which the test lets finish (or fail) when it wants.
+      save: () => new Promise<void>((resolve, reject) => writes.push({ resolve, reject })),
+      delete: async () => undefined,
+      close: () => undefined,
+    };
+    const w = await start(db, { snapshots: store, snapshotDelayMs: 10, snapshotMaxWaitMs: 150 });
+    await ready(w.client);
+    await until('a save', () => (writes.length === 1 ? true : undefined));
+    expect(keysOf(await w.client.search('budget'))).toEqual(['B:INBOX:7', 'A:Sent:1', 'A:INBOX:1']);
+    // A change meanwhile is indexed, and saved by a later save, not lost with the one under way.
+    await applyBatch(db, [upsert(A, 'INBOX', [mail(A, 'INBOX', 9, { subject: 'Budget, final' })])]);
+    await eventually(w.client, 'budget', (k) => k.includes('A:INBOX:9'));
+    expect(writes).toHaveLength(1);
+
+    writes[0]!.reject(new Error('QuotaExceededError'));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(writes).toHaveLength(1);
+    await until('the save tried again', () => (writes.length === 2 ? true : undefined));
+    writes[1]!.resolve();
+  });
+
   it('puts off reading and checking its saved index (startDelayMs) until the delay passes or a query comes, unless nothing is cached', async () => {
     const db = newDb();
     await seed(db);

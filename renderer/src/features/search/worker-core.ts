@@ -138,6 +138,12 @@ export class SearchWorkerCore {
   private loading = false;
   private saveDue: number | null = null;
   private firstUnsavedChange: number | null = null;
+  /**
+   * A save under way. Queries and changes go on meanwhile: only building the snapshot and
+   * IndexedDB's structured clone of it hold this thread, and the write itself (tens of MB at
+   * 100k messages, hundreds of ms) is the database's. A query used to wait for all of it.
+   */
+  private saving: Promise<void> | null = null;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set while the start is put off (startDelayMs). */
   private startTimer: ReturnType<typeof setTimeout> | undefined;
@@ -317,12 +323,32 @@ export class SearchWorkerCore {
     this.snapshots?.close();
   }
 
-  /** Saves the index now (tests; the worker saves by itself after changes settle). */
+  /** Saves the index now and waits for it (flush, tests; the worker saves by itself after changes settle). */
   async saveSnapshot(): Promise<void> {
     if (!this.snapshots) return;
-    await this.snapshots.save(this.db.name, this.idx.toSnapshot());
+    await this.saving;
+    await this.beginSave();
+  }
+
+  /**
+   * Takes the snapshot now and writes it without waiting (see `saving`). What changes after
+   * this moment is unsaved again. A failed write is tried again later, not at once: a full disk
+   * would otherwise have the worker retrying in a loop. Returns the write itself.
+   */
+  private beginSave(): Promise<void> {
     this.firstUnsavedChange = null;
     this.saveDue = null;
+    const written = this.snapshots!.save(this.db.name, this.idx.toSnapshot());
+    const saving = written
+      .catch(() => {
+        if (!this.closed) this.scheduleSave(this.opts.snapshotMaxWaitMs);
+      })
+      .finally(() => {
+        if (this.saving === saving) this.saving = null;
+        if (!this.closed && this.hasWork()) this.pump();
+      });
+    this.saving = saving;
+    return written;
   }
 
   /** Changed keys and ranges not indexed yet (tests). */
@@ -410,7 +436,7 @@ export class SearchWorkerCore {
   }
 
   private saveIsDue(): boolean {
-    return this.saveDue !== null && this.scan === null && this.opts.now() >= this.saveDue;
+    return this.saveDue !== null && this.saving === null && this.scan === null && this.opts.now() >= this.saveDue;
   }
 
   /** A save after changes settle: `snapshotDelayMs` after the last, at most `snapshotMaxWaitMs` after the first. */
@@ -449,7 +475,9 @@ export class SearchWorkerCore {
         } else if (this.scan) {
           await this.scanStep(this.scan);
         } else if (this.saveIsDue()) {
-          await this.saveSnapshot();
+          this.beginSave().catch((e: unknown) => {
+            if (!this.closed) this.post({ type: 'error', id: null, message: `Saving the search index failed: ${e instanceof Error ? e.message : String(e)}` });
+          });
         } else if (this.flushRequested) {
           this.flushRequested = false;
           const t = this.opts.now();
