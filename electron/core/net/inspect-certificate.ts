@@ -1,5 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type DetailedPeerCertificate } from 'node:tls';
+import { connect as tlsConnect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import type { Security } from '../../../shared/contract';
 
 export interface CertificateFacts {
@@ -30,19 +30,22 @@ export function inspectCertificate(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error('timed out reading the certificate')), timeoutMs);
     const plain: Socket | undefined = security === 'tls' ? undefined : netConnect({ host, port });
+    let tls: TLSSocket | undefined;
     const fail = (e: Error) => {
       clearTimeout(timer);
+      tls?.destroy();
       plain?.destroy();
       reject(e);
     };
     const handshake = (socket?: Socket) => {
-      const tls = tlsConnect({ host, port, socket, servername: isIp(host) ? undefined : host, rejectUnauthorized: false });
-      tls.once('error', fail);
-      tls.once('secureConnect', () => {
+      const secure = (tls = tlsConnect({ host, port, socket, servername: isIp(host) ? undefined : host, rejectUnauthorized: false }));
+      // `on`, not `once`: a socket may report a second error, and one with no listener ends the process.
+      secure.on('error', fail);
+      secure.once('secureConnect', () => {
         clearTimeout(timer);
-        const cert = tls.getPeerCertificate(true) as DetailedPeerCertificate;
-        const reason = String(tls.authorizationError ?? 'UNKNOWN');
-        tls.destroy();
+        const cert = secure.getPeerCertificate(true) as DetailedPeerCertificate;
+        const reason = String(secure.authorizationError ?? 'UNKNOWN');
+        secure.destroy();
         plain?.destroy();
         if (!cert?.raw) return reject(new Error('the server sent no certificate'));
         resolve({
@@ -59,7 +62,7 @@ export function inspectCertificate(
       });
     };
     if (!plain) return handshake();
-    plain.once('error', fail);
+    plain.on('error', fail);
     startTlsPreamble(plain, protocol).then(() => handshake(plain), fail);
   });
 }
