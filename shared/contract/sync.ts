@@ -51,6 +51,19 @@ export type FolderCursor = z.infer<typeof FolderCursorSchema>;
 export const AddressSchema = z.object({ name: z.string().max(1000), address: z.string().max(1000) });
 export type Address = z.infer<typeof AddressSchema>;
 
+/**
+ * References kept on a cached header and put in a reply, at most: the first (the thread's root)
+ * and the most recent ones, as RFC 5322 3.6.4 suggests shortening them. Every id kept on a header
+ * is an entry of the renderer's conversation index (IndexedDB's work in a first sync grows with
+ * each), and the root and the parent are what link a message to its conversation.
+ */
+export const MAX_REFERENCES = 20;
+
+/** `ids` shortened to `max`: the first, then the last `max - 1`. */
+export function trimReferences<T>(ids: readonly T[], max: number = MAX_REFERENCES): T[] {
+  return ids.length > max ? [ids[0]!, ...ids.slice(ids.length - (max - 1))] : [...ids];
+}
+
 export const MessageHeaderSchema = z.object({
   accountId: AccountIdSchema,
   path: FolderPath,

@@ -1,6 +1,6 @@
 import type { FetchMessageObject, MessageStructureObject } from 'imapflow';
 import { describe, expect, it } from 'vitest';
-import { MessageHeaderSchema } from '../../../shared/contract';
+import { MAX_REFERENCES, MessageHeaderSchema } from '../../../shared/contract';
 import { hasAttachments, parseHeaderFields, parseMessageIds, pickDate, storedFlags, toMessageHeader } from './header-map';
 
 const ctx = { accountId: 'acct-alice', path: 'INBOX', uidValidity: '1700000000' };
@@ -90,8 +90,10 @@ describe('toMessageHeader', () => {
       null,
     );
     expect(h.inReplyTo).toBe('<p@x>');
-    expect(h.references).toHaveLength(500);
-    expect(h.references[499]).toBe('<r599@x>');
+    // A deep thread: its root and nearest ancestors, each an entry of the conversation index.
+    expect(h.references).toHaveLength(MAX_REFERENCES);
+    expect(h.references[0]).toBe('<r0@x>');
+    expect(h.references.slice(1)).toEqual(Array.from({ length: MAX_REFERENCES - 1 }, (_, i) => `<r${600 - MAX_REFERENCES + 1 + i}@x>`));
     expect(h.subject).toHaveLength(10_000);
     expect(MessageHeaderSchema.safeParse(h).success).toBe(true);
   });

@@ -4,7 +4,7 @@
  * no body is downloaded), and every value clipped to what the contract accepts.
  */
 import type { FetchMessageObject, MessageAddressObject, MessageStructureObject } from 'imapflow';
-import type { Address, MessageHeader } from '../../../shared/contract';
+import { trimReferences, type Address, type MessageHeader } from '../../../shared/contract';
 import { collapsePreview } from './preview';
 
 export interface FolderContext {
@@ -115,9 +115,9 @@ export function toMessageHeader(msg: FetchMessageObject, ctx: FolderContext, pre
   const inReplyTo = env.inReplyTo ?? parseMessageIds(fields.get('in-reply-to') ?? '')[0] ?? null;
   // No References but an In-Reply-To: the parent stands in, as RFC 5322 3.6.4 builds a reply's
   // References from it; the renderer's conversations then find this reply from its parent too.
-  // The nearest ancestors are at the end of References; keep those when it is too long.
+  // A deep thread's list is shortened to its root and nearest ancestors (trimReferences).
   const listed = parseMessageIds(fields.get('references') ?? '');
-  const references = (listed.length > 0 ? listed : inReplyTo ? [inReplyTo] : []).slice(-500).map((id) => clip(id, 1000));
+  const references = trimReferences(listed.length > 0 ? listed : inReplyTo ? [inReplyTo] : []).map((id) => clip(id, 1000));
   return {
     accountId: ctx.accountId,
     path: ctx.path,

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MessageHeader } from '../../../shared/contract';
+import { MAX_REFERENCES, trimReferences, type MessageHeader } from '../../../shared/contract';
 import { applyBatch } from './apply-deltas';
 import { conversationOf, conversationsOf, hasReplyPrefix, normalizeSubject, rowKey, subjectLinked, trashAndJunk } from './conversations';
 import type { MessageRecord, PetrelDb } from './schema';
@@ -119,6 +119,21 @@ describe('conversationOf', () => {
     expect([...exclude]).toEqual([`${A}\u0000Trash`]);
     expect(ids(await conversationOf(d, [A, 'INBOX', 1], { exclude }))).toEqual(['INBOX:1']);
     expect(ids(await conversationOf(d, [A, 'Trash', 1], { exclude }))).toEqual(['INBOX:1', 'Trash:1']);
+  });
+
+  it('keeps a deep thread whole with References shortened as the engine stores them (root and nearest ancestors)', async () => {
+    const d = db();
+    // A chain of 40: message k replies to k-1, its References shortened to the root and the last 19.
+    const chain = Array.from({ length: 40 }, (_, k) =>
+      mail(A, 'INBOX', k + 1, { id: `m${k}`, refs: trimReferences(Array.from({ length: k }, (_, j) => `m${j}`)), hours: k + 1 }),
+    );
+    expect(chain[39]!.references).toHaveLength(MAX_REFERENCES);
+    await store(d, ...chain);
+    for (const from of [1, 20, 40]) expect(await conversationOf(d, [A, 'INBOX', from])).toHaveLength(40);
+    // With everything between them missing, the last still meets the root: the root is kept.
+    const sparse = db();
+    await store(sparse, chain[0]!, chain[39]!);
+    expect(ids(await conversationOf(sparse, [A, 'INBOX', 1]))).toEqual(['INBOX:1', 'INBOX:40']);
   });
 
   it('stops growing at the bound', async () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Account, Address } from '../../../../shared/contract';
+import { MAX_REFERENCES, type Account, type Address } from '../../../../shared/contract';
 import {
-  MAX_REFERENCES,
   attribution,
   emlFilename,
   forwardBody,

@@ -1,4 +1,4 @@
-import { MessageIdSchema, type Account, type Address } from '../../../../shared/contract';
+import { MessageIdSchema, trimReferences, type Account, type Address } from '../../../../shared/contract';
 import { formatAddress } from '../../outbox';
 
 /**
@@ -101,9 +101,6 @@ export function forwardSubject(subject: string): string {
   return `Fwd: ${strip(subject, FORWARD_PREFIX)}`;
 }
 
-/** At most this many References: long threads would otherwise grow the header without end. */
-export const MAX_REFERENCES = 20;
-
 /**
  * In-Reply-To and References of a reply (RFC 5322 3.6.4): References is the original's
  * References (or, without them, its In-Reply-To) plus its Message-ID. Shortened, it keeps the
@@ -119,7 +116,8 @@ export function threadHeaders(original: Pick<Original, 'messageId' | 'references
   const own = valid(original.messageId) ? original.messageId : undefined;
   const all: string[] = [];
   for (const id of [...base, ...(own ? [own] : [])]) if (valid(id) && !all.includes(id)) all.push(id);
-  const references = all.length > MAX_REFERENCES ? [all[0]!, ...all.slice(all.length - (MAX_REFERENCES - 1))] : all;
+  // Long threads would otherwise grow the header without end.
+  const references = trimReferences(all);
   return { ...(own ? { inReplyTo: own } : {}), references };
 }
 
