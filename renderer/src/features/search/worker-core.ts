@@ -341,7 +341,10 @@ export class SearchWorkerCore {
     const written = this.snapshots!.save(this.db.name, this.idx.toSnapshot());
     const saving = written
       .catch(() => {
-        if (!this.closed) this.scheduleSave(this.opts.snapshotMaxWaitMs);
+        if (this.closed) return;
+        // From now: a change that came during the write must not make the retry due at once.
+        this.firstUnsavedChange = this.opts.now();
+        this.scheduleSave(this.opts.snapshotMaxWaitMs);
       })
       .finally(() => {
         if (this.saving === saving) this.saving = null;
@@ -445,11 +448,19 @@ export class SearchWorkerCore {
     const now = this.opts.now();
     this.firstUnsavedChange ??= now;
     this.saveDue = Math.min(now + delayMs, this.firstUnsavedChange + this.opts.snapshotMaxWaitMs);
+    this.armSaveTimer();
+  }
+
+  private armSaveTimer(): void {
     if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
+    if (this.saveDue === null || this.closed) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
-      this.pump();
-    }, Math.max(0, this.saveDue - now) + 1);
+      // A timer may fire a little early by `now()` (Node's loop clock lags under load); the
+      // save would then not be due and nothing would come back for it: come back when it is.
+      if (this.saveDue !== null && this.opts.now() < this.saveDue) this.armSaveTimer();
+      else this.pump();
+    }, Math.max(0, this.saveDue - this.opts.now()) + 1);
   }
 
   private pump(): void {
