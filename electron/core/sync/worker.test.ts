@@ -62,6 +62,12 @@ function setUp(notify: boolean) {
 }
 
 /** The worker's folder list already holds Projects (as after an earlier listing). */
+/** Drops the syncs queued so far without running them, so the next poll may queue them again. */
+function emptyQueue(worker: Worker): void {
+  worker.queue.close(new Error('emptied'));
+  worker.queue.reopen();
+}
+
 function knowsProjects(worker: Worker): void {
   (worker as unknown as { book: FolderBook }).book.folders = [
     { accountId: 'acc', path: 'Projects', name: 'Projects', delimiter: '/', parentPath: null, specialUse: null, subscribed: true, selectable: true, total: 20, unread: 5 },
@@ -143,8 +149,7 @@ describe('Worker with NOTIFY', () => {
     expect(client.exec).toHaveBeenCalledTimes(2);
     expect(client.exec.mock.calls[1]).toEqual(client.exec.mock.calls[0]);
     // Another miss soon after: polled at the short interval, not asked again yet.
-    worker.queue.close(new Error('emptied'));
-    worker.queue.reopen();
+    emptyQueue(worker);
     client.statuses['Projects'] = { ...changed, messages: 22, uidNext: 23, highestModseq: 42n };
     await worker.poll();
     expect(worker.queue.has('sync:Projects')).toBe(true);
@@ -158,12 +163,10 @@ describe('Worker with NOTIFY', () => {
     client.statuses['Projects'] = changed;
     await worker.poll();
     expect(nextPoll(worker)).toBeGreaterThan(Date.now() + 20_000);
-    worker.queue.close(new Error('emptied'));
-    worker.queue.reopen();
+    emptyQueue(worker);
     // Notified since that poll; its sync is done with, the change not yet in the cursor.
     notify(client);
-    worker.queue.close(new Error('emptied'));
-    worker.queue.reopen();
+    emptyQueue(worker);
     await worker.poll();
     expect(worker.queue.has('sync:Projects')).toBe(true);
     expect(nextPoll(worker)).toBeGreaterThan(Date.now() + 20_000);
@@ -197,8 +200,7 @@ describe('Worker with NOTIFY', () => {
     // Notified of the change after that sync had begun; its own sync is not run yet when the poll
     // comes (emptied here so that the poll is what finds it).
     notify(client);
-    worker.queue.close(new Error('emptied'));
-    worker.queue.reopen();
+    emptyQueue(worker);
     client.statuses['Projects'] = changed;
     await worker.poll();
     expect(worker.queue.has('sync:Projects')).toBe(true);
