@@ -214,7 +214,7 @@ export function MessageList(props: {
   return (
     <section className="message-list" aria-label={`Messages in ${props.title}`}>
       <header className="list-header">
-        <h1>{props.title}</h1>
+        <h1 title={props.title}>{props.title}</h1>
         <span className="muted small" data-testid="message-count">
           {info ? `${count.toLocaleString()} messages` : ''}
         </span>
