@@ -232,6 +232,7 @@ test('a hostile HTML message runs no script and loads nothing until allowed, the
     if (r.url().startsWith(trap.base)) browserRequests.push(r.url());
   });
   try {
+    await expect(page.getByTestId('message-count')).toHaveText('1 message');
     await page.getByRole('option', { name: /Totally harmless newsletter/ }).click();
     const frameEl = page.locator('iframe[title="Message content"]');
     await expect(frameEl).toBeVisible();

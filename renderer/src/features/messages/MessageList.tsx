@@ -9,7 +9,7 @@ import type { MessageAction } from '../actions/actions';
 import type { RespondKind } from '../compose/respond';
 import { endMessageDrag, startMessageDrag } from '../actions/drag';
 import type { FolderSelection } from '../folders/FolderTree';
-import { listDate, senderOf } from './format';
+import { listDate, messageCount, senderOf } from './format';
 import { extend, single, toggle, type Selection } from './selection';
 import { useAnchorsAhead } from './anchors-ahead';
 import { useConversationCounts } from './use-conversation-counts';
@@ -216,7 +216,7 @@ export function MessageList(props: {
       <header className="list-header">
         <h1 title={props.title}>{props.title}</h1>
         <span className="muted small" data-testid="message-count">
-          {info ? `${count.toLocaleString()} messages` : ''}
+          {info ? messageCount(count) : ''}
         </span>
       </header>
       <div

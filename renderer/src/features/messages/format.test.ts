@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listDate, senderOf } from './format';
+import { listDate, messageCount, senderOf } from './format';
 
 describe('listDate', () => {
   const now = new Date(2026, 10, 26, 15, 30);
@@ -25,5 +25,13 @@ describe('senderOf', () => {
     expect(senderOf([{ name: ' Ada ', address: 'ada@example.test' }])).toBe('Ada');
     expect(senderOf([{ name: '', address: 'ada@example.test' }])).toBe('ada@example.test');
     expect(senderOf([])).toBe('(no sender)');
+  });
+});
+
+describe('messageCount', () => {
+  it('says "message" for one and "messages" otherwise', () => {
+    expect(messageCount(1)).toBe('1 message');
+    expect(messageCount(0)).toBe(`${(0).toLocaleString()} messages`);
+    expect(messageCount(2048)).toBe(`${(2048).toLocaleString()} messages`);
   });
 });

@@ -42,3 +42,8 @@ export function listDate(ms: number, now: Date = new Date()): string {
   if (d.getFullYear() === now.getFullYear()) return formatter('dayMonth').format(d);
   return formatter('date').format(d);
 }
+
+/** "1 message", "2,048 messages". */
+export function messageCount(n: number): string {
+  return `${n.toLocaleString()} ${n === 1 ? 'message' : 'messages'}`;
+}
