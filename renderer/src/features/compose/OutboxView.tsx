@@ -12,6 +12,7 @@ import {
 } from '../../outbox';
 import { useCompose } from './ComposeProvider';
 import { formatSize } from './files';
+import { messageCount } from '../messages/format';
 
 function serverSays(error: ErrorData | undefined): string | null {
   const server = error?.details?.server;
@@ -214,7 +215,7 @@ export function OutboxButton() {
   const [open, setOpen] = useState(false);
   const attention = entries.filter((e) => e.state === 'failed' || e.state === 'uncertain' || e.state === 'sent').length;
   const count = entries.length;
-  const label = `Outbox${count > 0 ? `, ${count} message${count === 1 ? '' : 's'}` : ''}${attention > 0 ? `, ${attention} need${attention === 1 ? 's' : ''} attention` : ''}`;
+  const label = `Outbox${count > 0 ? `, ${messageCount(count)}` : ''}${attention > 0 ? `, ${attention} need${attention === 1 ? 's' : ''} attention` : ''}`;
   if (count === 0 && drafts.length === 0 && !open) return null;
   return (
     <>
